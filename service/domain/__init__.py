@@ -1,0 +1,1 @@
+"""Domain rules: plain Python, no web framework, no ORM session, no Qt."""

@@ -1,0 +1,62 @@
+"""Who may do what: roles carried by access keys, and masking of reporters' personal data."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from service.domain.catalog import Channel
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"      # 值班员: takes in, assigns and closes cases
+    GIS_EDITOR = "gis_editor"  # redraws boundaries
+    TRAINER = "trainer"        # replays past days as exercises
+    VIEWER = "viewer"          # watches the map
+    FEED = "feed"              # one channel's gateway; posts to that channel only
+
+
+class Permission(StrEnum):
+    READ = "read"                    # map, cases, stream, snapshot
+    POST_CHANNEL = "post_channel"    # submit to a channel (a feed key: only its own)
+    DISPATCH = "dispatch"            # lifecycle actions and assignment
+    EDIT_BOUNDARIES = "edit_boundaries"
+    REPLAY = "replay"
+    SEE_PERSONAL_DATA = "see_personal_data"
+    POST_POSITIONS = "post_positions"
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.OPERATOR: frozenset({Permission.READ, Permission.POST_CHANNEL, Permission.DISPATCH,
+                              Permission.SEE_PERSONAL_DATA, Permission.POST_POSITIONS}),
+    Role.GIS_EDITOR: frozenset({Permission.READ, Permission.EDIT_BOUNDARIES}),
+    Role.TRAINER: frozenset({Permission.READ, Permission.REPLAY}),
+    Role.VIEWER: frozenset({Permission.READ}),
+    Role.FEED: frozenset({Permission.POST_CHANNEL, Permission.POST_POSITIONS}),
+}
+
+
+def allows(role: Role, permission: Permission, *, key_channel: str | None = None,
+           channel: Channel | None = None) -> bool:
+    if permission not in GRANTS[role]:
+        return False
+    if role is Role.FEED and channel is not None:
+        return key_channel == channel.value
+    return True
+
+
+def mask_name(name: str | None) -> str | None:
+    """张三丰 -> 张**; keeps the surname so an operator can still address the caller."""
+    if not name:
+        return name
+    return name[0] + "*" * max(len(name) - 1, 1)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """13812345678 -> 138****5678."""
+    if not phone:
+        return phone
+    digits = phone.strip()
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    keep_head = 3 if len(digits) >= 11 else 1
+    return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]

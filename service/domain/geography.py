@@ -1,0 +1,106 @@
+"""Which micro-grid, grid, community and zones a point falls in, through shapely STRtrees.
+
+Boundaries share edges, so a point exactly on an edge intersects two (or, at a corner, more)
+micro-grids. The rule: it goes to the one with the smallest code, so the same point always lands in
+the same micro-grid whatever order the boundaries were loaded in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import ArrayLike, NDArray
+from shapely import STRtree
+from shapely.geometry.base import BaseGeometry
+
+
+@dataclass(frozen=True)
+class Area:
+    """One polygon of a layer: its code, its parent codes and its geometry (lon/lat)."""
+
+    code: str
+    geometry: BaseGeometry
+    grid: str | None = None
+    community: str | None = None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one point falls; all None means outside the jurisdiction."""
+
+    micro_grid: str | None
+    grid: str | None
+    community: str | None
+    defence_zone: str | None
+    patrol_zone: str | None
+
+    @property
+    def inside(self) -> bool:
+        return self.micro_grid is not None
+
+
+OUTSIDE = Placement(None, None, None, None, None)
+
+
+class _Layer:
+    """Polygons of one layer, sorted by code so the tree index is the code rank."""
+
+    def __init__(self, areas: Sequence[Area]) -> None:
+        self.areas = sorted(areas, key=lambda a: a.code)
+        geoms = [a.geometry for a in self.areas]
+        for g in geoms:
+            shapely.prepare(g)
+        self.tree = STRtree(geoms)
+
+    def first_hit(self, points: NDArray[np.object_]) -> NDArray[np.int64]:
+        """For each point the index of the lowest-coded area it intersects, -1 where none."""
+        result = np.full(len(points), -1, dtype=np.int64)
+        if not self.areas or not len(points):
+            return result
+        point_idx, area_idx = self.tree.query(points, predicate="intersects")
+        if len(point_idx):
+            # Reverse order so that, with fancy assignment keeping the last write, the smallest wins.
+            order = np.lexsort((-area_idx, point_idx))
+            result[point_idx[order]] = area_idx[order]
+        return result
+
+
+class Locator:
+    """Answers 'which micro-grid and zones' for batches of lon/lat points."""
+
+    def __init__(self, *, micro_grids: Sequence[Area], defence_zones: Sequence[Area] = (),
+                 patrol_zones: Sequence[Area] = ()) -> None:
+        self._micro = _Layer(micro_grids)
+        self._defence = _Layer(defence_zones)
+        self._patrol = _Layer(patrol_zones)
+
+    @property
+    def micro_grid_count(self) -> int:
+        return len(self._micro.areas)
+
+    def locate(self, lon: ArrayLike, lat: ArrayLike) -> list[Placement]:
+        points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        points = np.atleast_1d(points)
+        micro = self._micro.first_hit(points)
+        defence = self._defence.first_hit(points)
+        patrol = self._patrol.first_hit(points)
+        out: list[Placement] = []
+        for m, d, p in zip(micro.tolist(), defence.tolist(), patrol.tolist()):
+            if m < 0 and d < 0 and p < 0:
+                out.append(OUTSIDE)
+                continue
+            mg = self._micro.areas[m] if m >= 0 else None
+            out.append(Placement(
+                micro_grid=mg.code if mg else None,
+                grid=mg.grid if mg else None,
+                community=mg.community if mg else None,
+                defence_zone=self._defence.areas[d].code if d >= 0 else None,
+                patrol_zone=self._patrol.areas[p].code if p >= 0 else None,
+            ))
+        return out
+
+    def locate_one(self, lon: float, lat: float) -> Placement:
+        return self.locate([lon], [lat])[0]

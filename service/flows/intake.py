@@ -1,0 +1,115 @@
+"""Intake: drafts from any channel -> normalized, placed, deduplicated, committed with their events."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from service.domain.clock import Clock
+from service.domain.dedupe import Recent, RecentIndex
+from service.domain.errors import ItemOutcome
+from service.domain.events import EventKind, NewEvent, Subject
+from service.domain.geography import Locator
+from service.domain.incident import IncidentDraft, NormalizedIncident, normalize
+from service.domain.lifecycle import CaseStatus
+from service.store import events as event_log
+from service.store import incidents as incident_store
+from service.store.db import Database
+
+
+class IntakeFlow:
+    """Takes batches of drafts; every accepted item is committed (with its event) before this returns."""
+
+    def __init__(self, *, db: Database, locator: Callable[[], Locator], index: RecentIndex, clock: Clock,
+                 on_commit: Callable[[], None]) -> None:
+        self._db = db
+        self._locator = locator
+        self._index = index
+        self._clock = clock
+        self._on_commit = on_commit
+        # One writer at a time keeps the duplicate index and the database in step.
+        self._lock = threading.Lock()
+
+    def ingest(self, drafts: Sequence[IncidentDraft]) -> list[ItemOutcome]:
+        now = self._clock.now()
+        normalized = normalize(list(drafts), locator=self._locator(), now=now)
+        outcomes = [ItemOutcome(index=i) for i in range(len(drafts))]
+        good: list[tuple[int, NormalizedIncident]] = []
+        for i, result in enumerate(normalized):
+            if isinstance(result, list):
+                outcomes[i].problems = result
+            else:
+                good.append((i, result))
+        if not good:
+            return outcomes
+        with self._lock:
+            new_recent = self._commit(good, outcomes, now)
+            for item in new_recent:
+                self._index.add(item)
+        self._on_commit()
+        return outcomes
+
+    def _commit(self, good: list[tuple[int, NormalizedIncident]], outcomes: list[ItemOutcome],
+                now: datetime) -> list[Recent]:
+        with self._db.write() as session:
+            existing = incident_store.find_by_external_ids(
+                session=session, keys=[(n.draft.channel.value, n.draft.external_id) for _, n in good])
+            # Items of this batch match each other too; until inserted they carry ids -1, -2, ...
+            batch_index = self._index.empty_like()
+            first_in_batch: dict[tuple[str, str], int] = {}
+            resent_in_batch: list[tuple[int, int]] = []
+            pending: list[tuple[int, dict[str, Any]]] = []
+            for i, n in good:
+                key = (n.draft.channel.value, n.draft.external_id)
+                if key in existing:
+                    outcomes[i].id = existing[key]
+                elif key in first_in_batch:
+                    resent_in_batch.append((i, first_in_batch[key]))
+                else:
+                    first_in_batch[key] = i
+                    match = self._index.match(lon=n.lon, lat=n.lat, category=n.draft.category,
+                                              reported_at=n.draft.reported_at)
+                    local = batch_index.match(lon=n.lon, lat=n.lat, category=n.draft.category,
+                                              reported_at=n.draft.reported_at)
+                    duplicate_of = match.duplicate_of if match.duplicate_of is not None else local.duplicate_of
+                    pending.append((i, _row(n, now, duplicate_of=duplicate_of,
+                                            repeat_count=match.repeat_count + local.repeat_count)))
+                    batch_index.add(Recent(-len(pending), n.lon, n.lat, n.draft.category,
+                                           n.draft.reported_at, duplicate_of))
+            rows = [row for _, row in pending]
+            in_batch_links = {k: row["duplicate_of"] for k, row in enumerate(rows)
+                              if row["duplicate_of"] is not None and row["duplicate_of"] < 0}
+            for k in in_batch_links:
+                rows[k]["duplicate_of"] = None  # linked after insert, once the target has an id
+            ids = incident_store.insert_many(session=session, rows=rows)
+            for row, new_id in zip(rows, ids):
+                row["id"] = new_id
+            for k, placeholder in in_batch_links.items():
+                rows[k]["duplicate_of"] = ids[-placeholder - 1]
+            incident_store.link_duplicates(session=session, links={ids[k]: rows[k]["duplicate_of"]
+                                                                    for k in in_batch_links})
+            for (i, row) in pending:
+                outcomes[i].id, outcomes[i].created, outcomes[i].duplicate_of = row["id"], True, row["duplicate_of"]
+            for i, first in resent_in_batch:
+                outcomes[i].id, outcomes[i].duplicate_of = outcomes[first].id, outcomes[first].duplicate_of
+            event_log.append(session, [
+                NewEvent(EventKind.INCIDENT_CREATED, Subject.INCIDENT, str(row["id"]), incident_store.as_dict(row), now)
+                for row in rows])
+        return [Recent(r["id"], r["lon"], r["lat"], r["category"], r["reported_at"], r["duplicate_of"]) for r in rows]
+
+
+def _row(n: NormalizedIncident, now: datetime, *, duplicate_of: int | None, repeat_count: int) -> dict[str, Any]:
+    d, p = n.draft, n.placement
+    return {
+        "channel": d.channel.value, "external_id": d.external_id, "reported_at": d.reported_at, "received_at": now,
+        "category": d.category, "description": d.description.strip(), "lon": n.lon, "lat": n.lat,
+        "source_crs": n.source_crs, "address": d.address, "reporter_name": d.reporter_name,
+        "reporter_phone": d.reporter_phone, "priority": int(n.priority),
+        "status": CaseStatus.DUPLICATE.value if duplicate_of is not None else CaseStatus.RECEIVED.value,
+        "outside_jurisdiction": not p.inside, "micro_grid": p.micro_grid, "grid": p.grid,
+        "community": p.community, "defence_zone": p.defence_zone, "patrol_zone": p.patrol_zone,
+        "duplicate_of": duplicate_of, "repeat_count": repeat_count, "attributes": d.attributes,
+        "version": 1, "updated_at": now,
+    }

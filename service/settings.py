@@ -1,0 +1,32 @@
+"""The service's settings: one typed object, read when the app is created, never at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "var" / "gridcommand.db"
+
+
+class Settings(BaseSettings):
+    """Environment variables GRIDCOMMAND_<NAME> override each field."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_", extra="ignore")
+
+    database_url: str = Field(default=f"sqlite:///{DEFAULT_DB}",
+                              description="Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db")
+    host: str = "127.0.0.1"
+    port: int = 8765
+    sse_heartbeat_seconds: float = 15.0
+    sse_poll_seconds: float = 1.0
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_batch_items: int = 10_000
+    duplicate_radius_m: float = 150.0
+    duplicate_window_minutes: float = 60.0
+    repeat_radius_m: float = 50.0
+    repeat_window_days: float = 30.0
+    sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$",
+                                    description="FULL: a 2xx survives power loss, not only a crash")

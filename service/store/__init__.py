@@ -1,0 +1,1 @@
+"""Persistence: ORM models, migrations, repositories and the event log."""

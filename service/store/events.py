@@ -1,0 +1,39 @@
+"""The event log: append inside the caller's transaction, read by id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.orm import Session
+
+from service.domain.events import NewEvent
+from service.store.models import EventRow
+
+
+def append(session: Session, events: Sequence[NewEvent]) -> list[int]:
+    """Append events in the caller's transaction; returns their ids.
+
+    Ids come from a counter row rather than an autoincrement: the UPDATE locks that row until the
+    transaction ends, so ids become visible in commit order and a tailing reader never skips one
+    (on PostgreSQL a sequence could commit 5 before 4).
+    """
+    if not events:
+        return []
+    n = len(events)
+    last = session.execute(text("UPDATE event_counter SET last_id = last_id + :n WHERE id = 1 RETURNING last_id"),
+                           {"n": n}).scalar_one()
+    first = last - n + 1
+    session.execute(insert(EventRow), [
+        {"id": first + i, "occurred_at": e.occurred_at, "kind": e.kind.value, "subject": e.subject.value,
+         "subject_id": e.subject_id, "payload": e.payload}
+        for i, e in enumerate(events)])
+    return list(range(first, last + 1))
+
+
+def read_after(session: Session, after_id: int, *, limit: int = 1000) -> list[EventRow]:
+    return list(session.scalars(select(EventRow).where(EventRow.id > after_id).order_by(EventRow.id).limit(limit)))
+
+
+def last_id(session: Session) -> int:
+    return int(session.execute(text("SELECT last_id FROM event_counter WHERE id = 1")).scalar_one())

@@ -1,0 +1,76 @@
+"""Data access for incidents (keyword-only, typed) and their one JSON shape."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from service.domain.dedupe import Recent
+from service.store.models import IncidentRow
+
+_CHUNK = 400  # stays under SQLite's bound-parameter limit with two parameters per key
+
+
+def find_by_external_ids(*, session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    keys = list(dict.fromkeys(keys))
+    found: dict[tuple[str, str], int] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start:start + _CHUNK]
+        rows = session.execute(select(IncidentRow.channel, IncidentRow.external_id, IncidentRow.id)
+                               .where(tuple_(IncidentRow.channel, IncidentRow.external_id).in_(chunk)))
+        found.update({(ch, ext): i for ch, ext, i in rows})
+    return found
+
+
+def insert_many(*, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    if not rows:
+        return []
+    result = session.execute(insert(IncidentRow).returning(IncidentRow.id, sort_by_parameter_order=True), rows)
+    return [r[0] for r in result]
+
+
+def link_duplicates(*, session: Session, links: dict[int, int]) -> None:
+    """Point incidents at the case they duplicate (ids already inserted in this transaction)."""
+    if links:
+        session.execute(update(IncidentRow), [{"id": i, "duplicate_of": target} for i, target in links.items()])
+
+
+def get(*, session: Session, incident_id: int) -> IncidentRow | None:
+    return session.get(IncidentRow, incident_id)
+
+
+def get_many(*, session: Session, ids: Sequence[int]) -> list[IncidentRow]:
+    out: list[IncidentRow] = []
+    for start in range(0, len(ids), _CHUNK):
+        out.extend(session.scalars(select(IncidentRow).where(IncidentRow.id.in_(ids[start:start + _CHUNK]))))
+    by_id = {r.id: r for r in out}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def recent_since(*, session: Session, since: datetime) -> list[Recent]:
+    rows = session.execute(select(IncidentRow.id, IncidentRow.lon, IncidentRow.lat, IncidentRow.category,
+                                  IncidentRow.reported_at, IncidentRow.duplicate_of)
+                           .where(IncidentRow.reported_at >= since, IncidentRow.lon.is_not(None)))
+    return [Recent(*r) for r in rows]
+
+
+def as_dict(row: IncidentRow | dict[str, Any]) -> dict[str, Any]:
+    """The incident as the API, the event log and the live map see it (times in ISO 8601 UTC)."""
+    get_ = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+    out: dict[str, Any] = {}
+    for name in INCIDENT_FIELDS:
+        value = get_(name)
+        out[name] = value.isoformat() if isinstance(value, datetime) else value
+    return out
+
+
+INCIDENT_FIELDS = (
+    "id", "channel", "external_id", "reported_at", "received_at", "category", "description", "lon", "lat",
+    "source_crs", "address", "reporter_name", "reporter_phone", "priority", "status", "outside_jurisdiction",
+    "micro_grid", "grid", "community", "defence_zone", "patrol_zone", "duplicate_of", "repeat_count",
+    "attributes", "version", "updated_at",
+)

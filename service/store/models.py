@@ -1,0 +1,137 @@
+"""Tables of the street's record (SQLAlchemy 2 typed ORM)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from service.store.types import UtcDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, datetime: UtcDateTime}
+
+
+class AreaRow(Base):
+    """A polygon of the street: a community, grid, micro-grid, defence zone or patrol zone."""
+
+    __tablename__ = "areas"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    parent_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    households: Mapped[int | None] = mapped_column(Integer)
+    geometry_wkb: Mapped[bytes] = mapped_column(LargeBinary)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PersonRow(Base):
+    """A member of a grid's "1+3+N" roster or of a response team."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    grid_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    team_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class TeamRow(Base):
+    """A response team: comprehensive patrol, law enforcement or mediation."""
+
+    __tablename__ = "teams"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    zone_code: Mapped[str | None] = mapped_column(String(32))
+
+
+class DepartmentRow(Base):
+    """A line department that can be whistled in."""
+
+    __tablename__ = "departments"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(128))
+
+
+class IncidentRow(Base):
+    """One case, normalized from whichever channel reported it."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_incident_channel_external_id"),
+        Index("ix_incident_category_reported", "category", "reported_at"),
+        Index("ix_incident_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    reported_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    category: Mapped[str] = mapped_column(String(8))
+    description: Mapped[str] = mapped_column(Text)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    source_crs: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(256))
+    reporter_name: Mapped[str | None] = mapped_column(String(64))
+    reporter_phone: Mapped[str | None] = mapped_column(String(32))
+    priority: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    outside_jurisdiction: Mapped[bool] = mapped_column(Boolean, default=False)
+    micro_grid: Mapped[str | None] = mapped_column(String(32), index=True)
+    grid: Mapped[str | None] = mapped_column(String(32))
+    community: Mapped[str | None] = mapped_column(String(32))
+    defence_zone: Mapped[str | None] = mapped_column(String(32))
+    patrol_zone: Mapped[str | None] = mapped_column(String(32))
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    repeat_count: Mapped[int] = mapped_column(Integer, default=0)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime]
+
+
+class EventRow(Base):
+    """The event log: every change, appended in the transaction that makes it."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+
+
+class EventCounterRow(Base):
+    """One row holding the last event id; updating it serializes appenders until they commit."""
+
+    __tablename__ = "event_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer)
+
+
+class ApiKeyRow(Base):
+    """An access key; only the SHA-256 of the token is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
