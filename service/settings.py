@@ -8,7 +8,6 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = PROJECT_ROOT / "var" / "gridcommand.db"
 
 
 class Settings(BaseSettings):
@@ -16,8 +15,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_", extra="ignore")
 
-    database_url: str = Field(default=f"sqlite:///{DEFAULT_DB}",
-                              description="Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db")
+    data_dir: Path = Field(default=PROJECT_ROOT / "var", description="Where the SQLite file and local key live")
+    database_url: str = Field(default="", description="Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db; "
+                                                      "empty: SQLite file gridcommand.db in data_dir")
     host: str = "127.0.0.1"
     port: int = 8765
     sse_heartbeat_seconds: float = 15.0
@@ -30,3 +30,11 @@ class Settings(BaseSettings):
     repeat_window_days: float = 30.0
     sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$",
                                     description="FULL: a 2xx survives power loss, not only a crash")
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'gridcommand.db'}"
+
+    @property
+    def local_key_file(self) -> Path:
+        return self.data_dir / "operator.key"

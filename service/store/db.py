@@ -22,7 +22,7 @@ class Database:
     """
 
     def __init__(self, settings: Settings) -> None:
-        url = make_url(settings.database_url)
+        url = make_url(settings.db_url)
         self.url = url
         self.is_sqlite = url.get_backend_name() == "sqlite"
         if self.is_sqlite:

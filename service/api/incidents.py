@@ -1,0 +1,55 @@
+"""Reading incidents: one, or a filtered page."""
+
+from __future__ import annotations
+
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+from sqlalchemy import select
+
+from service.api import present
+from service.api.deps import ContextDep, Reader
+from service.domain.catalog import Channel
+from service.domain.errors import NotFound
+from service.domain.lifecycle import OPEN_STATUSES, CaseStatus
+from service.store import incidents as incident_store
+from service.store.models import IncidentRow
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+
+@router.get("/{incident_id}", summary="One incident")
+def get_incident(incident_id: int, who: Reader, ctx: ContextDep) -> dict[str, Any]:
+    with ctx.db.read() as session:
+        row = incident_store.get(session=session, incident_id=incident_id)
+        if row is None:
+            raise NotFound(f"incident {incident_id} does not exist")
+        return present.incident(incident_store.as_dict(row), who)
+
+
+@router.get("", summary="Incidents, newest first, with filters")
+def list_incidents(who: Reader, ctx: ContextDep,
+                   status: list[CaseStatus] | None = Query(None),
+                   open_only: bool = Query(False, alias="open"),
+                   channel: Channel | None = None, category: str | None = None,
+                   micro_grid: str | None = None, grid: str | None = None, community: str | None = None,
+                   since: AwareDatetime | None = None, until: AwareDatetime | None = None,
+                   limit: int = Query(100, ge=1, le=5000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    q = select(IncidentRow).order_by(IncidentRow.id.desc()).limit(limit).offset(offset)
+    statuses = set(status or []) | (set(OPEN_STATUSES) if open_only else set())
+    if statuses:
+        q = q.where(IncidentRow.status.in_([s.value for s in statuses]))
+    for column, value in ((IncidentRow.channel, channel), (IncidentRow.category, category),
+                          (IncidentRow.micro_grid, micro_grid), (IncidentRow.grid, grid),
+                          (IncidentRow.community, community)):
+        if value is not None:
+            q = q.where(column == value)
+    if since is not None:
+        q = q.where(IncidentRow.reported_at >= since)
+    if until is not None:
+        q = q.where(IncidentRow.reported_at < until)
+    with ctx.db.read() as session:
+        rows = [present.incident(incident_store.as_dict(r), who) for r in session.scalars(q)]
+    return {"items": rows, "limit": limit, "offset": offset}

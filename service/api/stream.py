@@ -1,0 +1,135 @@
+"""The live stream (Server-Sent Events tailing the event log) and the snapshot it resumes from."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from enum import StrEnum
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from service.api import present
+from service.api.deps import ContextDep, Reader
+from service.context import Principal, ServiceContext
+from service.domain.errors import InvalidInput
+from service.domain.gridcodes import Level
+from service.domain.lifecycle import OPEN_STATUSES
+from service.store import areas as area_store
+from service.store import events as event_log
+from service.store import incidents as incident_store
+from service.store.geojson import area_features
+from service.store.models import EventRow, IncidentRow
+
+router = APIRouter(prefix="/api/v1", tags=["live"])
+
+READ_LIMIT = 500
+
+
+class SnapshotLayer(StrEnum):
+    COMMUNITIES = "communities"
+    GRIDS = "grids"
+    MICRO_GRIDS = "micro_grids"
+    DEFENCE_ZONES = "defence_zones"
+    PATROL_ZONES = "patrol_zones"
+    INCIDENTS = "incidents"
+
+
+AREA_LAYERS = {SnapshotLayer.COMMUNITIES: Level.COMMUNITY, SnapshotLayer.GRIDS: Level.GRID,
+               SnapshotLayer.MICRO_GRIDS: Level.MICRO_GRID, SnapshotLayer.DEFENCE_ZONES: Level.DEFENCE_ZONE,
+               SnapshotLayer.PATROL_ZONES: Level.PATROL_ZONE}
+
+
+def event_json(row: EventRow, who: Principal) -> dict[str, Any]:
+    payload = row.payload
+    if row.subject == "incident" and "reporter_name" in payload:
+        payload = present.incident(payload, who)
+    return {"id": row.id, "kind": row.kind, "occurred_at": row.occurred_at.isoformat(), "subject": row.subject,
+            "subject_id": row.subject_id, "payload": payload}
+
+
+@router.get("/snapshot", summary="Boundaries and open incidents as GeoJSON, with the event id they include",
+            description="Load this, then open /api/v1/stream with Last-Event-ID = last_event_id: no gap, no repeat.")
+def snapshot(who: Reader, ctx: ContextDep,
+             layers: str = Query(",".join(SnapshotLayer), description="Comma-separated layer names")) -> Response:
+    wanted = _parse_layers(layers)
+    out: dict[str, Any] = {}
+    with ctx.db.read() as session:  # one transaction: every layer and the event id agree
+        last = event_log.last_id(session)
+        for layer in wanted:
+            if layer in AREA_LAYERS:
+                features = area_features(area_store.list_areas(session=session, level=AREA_LAYERS[layer]))
+            else:
+                rows = session.scalars(select(IncidentRow).order_by(IncidentRow.id)
+                                       .where(IncidentRow.status.in_([s.value for s in OPEN_STATUSES])))
+                features = [present.incident_feature(incident_store.as_dict(r), who) for r in rows]
+            out[layer.value] = {"type": "FeatureCollection", "features": features}
+    body = {"last_event_id": last, "generated_at": ctx.clock.now().isoformat(), "layers": out}
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+def _parse_layers(text: str) -> list[SnapshotLayer]:
+    wanted = []
+    for name in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            wanted.append(SnapshotLayer(name))
+        except ValueError:
+            raise InvalidInput.one("layers", f"unknown layer {name!r}; known: "
+                                             + ", ".join(SnapshotLayer)) from None
+    return wanted
+
+
+@router.get("/stream", summary="Every change, live, as Server-Sent Events",
+            description="Each event has an increasing id. Reconnect with the Last-Event-ID header (or ?after=) "
+                        "to receive exactly what was missed. A comment line is sent as heartbeat.",
+            response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {"example":
+                       'id: 42\nevent: incident.created\ndata: {"id": 42, "kind": "incident.created", ...}\n\n'}}}})
+async def stream(request: Request, who: Reader, ctx: ContextDep,
+                 last_event_id: str | None = Header(None, alias="Last-Event-ID"),
+                 after: int | None = Query(None, ge=0, description="Start after this event id")) -> StreamingResponse:
+    if last_event_id is not None:
+        if not last_event_id.strip().isdigit():
+            raise InvalidInput.one("Last-Event-ID", f"{last_event_id!r} is not an event id")
+        start = int(last_event_id)
+    elif after is not None:
+        start = after
+    else:
+        start = await run_in_threadpool(_last_id, ctx)
+    return StreamingResponse(_tail(request, ctx, who, start), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _last_id(ctx: ServiceContext) -> int:
+    with ctx.db.read() as session:
+        return event_log.last_id(session)
+
+
+def _read(ctx: ServiceContext, after: int) -> list[EventRow]:
+    with ctx.db.read() as session:
+        return event_log.read_after(session, after, limit=READ_LIMIT)
+
+
+async def _tail(request: Request, ctx: ContextDep, who: Principal, last: int) -> AsyncIterator[bytes]:
+    heartbeat = ctx.settings.sse_heartbeat_seconds
+    yield f"retry: 2000\n: stream from event {last}\n\n".encode()
+    last_sent = time.monotonic()
+    while not await request.is_disconnected():
+        rows = await run_in_threadpool(_read, ctx, last)
+        if rows:
+            chunk = b"".join(b"id: %d\nevent: %s\ndata: %s\n\n" % (r.id, r.kind.encode(),
+                                                                    orjson.dumps(event_json(r, who)))
+                             for r in rows)
+            last = rows[-1].id
+            last_sent = time.monotonic()
+            yield chunk
+            if len(rows) == READ_LIMIT:
+                continue
+        if time.monotonic() - last_sent >= heartbeat:
+            last_sent = time.monotonic()
+            yield b": heartbeat\n\n"
+        await ctx.hub.wait(timeout=min(ctx.settings.sse_poll_seconds, heartbeat))

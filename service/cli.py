@@ -1,0 +1,124 @@
+"""Command line: `python -m service {serve,run,demo,key}`; see --help."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from pathlib import Path
+
+from service.context import ServiceContext
+from service.domain.access import Role
+from service.domain.catalog import Channel
+from service.domain.errors import AccessDenied
+from service.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m service", description=__doc__.split(";")[0])
+    parser.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite file in the data folder; "
+                                               "or GRIDCOMMAND_DATABASE_URL)")
+    parser.add_argument("--data-dir", help="data folder (default: var/; or GRIDCOMMAND_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the service (demo street loaded if the record is empty)")
+    run = sub.add_parser("run", help="serve, and feed it with the simulator through the channel endpoints")
+    for p in (serve, run):
+        p.add_argument("--host", default=os.environ.get("HOST"), help="bind address (default 127.0.0.1; env HOST)")
+        p.add_argument("--port", type=int, default=int(os.environ["PORT"]) if os.environ.get("PORT") else None,
+                       help="port (default 8765; env PORT)")
+        p.add_argument("--no-demo", action="store_true", help="do not load the demo street into an empty record")
+    run.add_argument("--speed", type=float, default=float(os.environ.get("SPEED", "60")),
+                     help="simulator speed-up over Puyan's ~27 cases a day (default 60; env SPEED)")
+    run.add_argument("--seed", type=int, default=7, help="simulator random seed")
+
+    demo = sub.add_parser("demo", help="(re)load the demo street into the record")
+    demo.add_argument("--seed", type=int, default=20260101)
+
+    key = sub.add_parser("key", help="create an access key and print it (shown once)")
+    key.add_argument("role", choices=[r.value for r in Role])
+    key.add_argument("--name", default="cli")
+    key.add_argument("--channel", choices=[c.value for c in Channel], help="for a feed key: its channel")
+
+    args = parser.parse_args(argv)
+    overrides = {"database_url": args.database_url, "data_dir": args.data_dir}
+    settings = Settings(**{k: v for k, v in overrides.items() if v})
+    if getattr(args, "host", None):
+        settings.host = args.host
+    if getattr(args, "port", None):
+        settings.port = args.port
+
+    ctx = ServiceContext(settings)
+    if args.command == "key":
+        print(ctx.create_key(name=args.name, role=Role(args.role),
+                             channel=Channel(args.channel) if args.channel else None))
+        return 0
+    if args.command == "demo":
+        _load_demo(ctx, args.seed)
+        return 0
+    if not args.no_demo:
+        _ensure_demo(ctx)
+    token = _local_operator_key(ctx)
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"GridCommand service on {base}  (database: {ctx.db.url.render_as_string(hide_password=True)})")
+    print(f"  operator key : {token}   (also in {ctx.settings.local_key_file})")
+    print(f"  API docs     : {base}/docs     OpenAPI: {base}/openapi.json")
+    print(f"  live stream  : curl -N -H 'Authorization: Bearer {token}' {base}/api/v1/stream")
+    print(f"  OGC API      : {base}/ogcapi/?api_key={token}  (add as a WFS / OGC API - Features layer in QGIS)")
+    sys.stdout.flush()
+    if args.command == "run":
+        from service.simulator import FeedSimulator
+
+        simulator = FeedSimulator(ctx, base_url=base, speed=args.speed, seed=args.seed)
+        threading.Thread(target=simulator.run_forever, name="feed-simulator", daemon=True).start()
+        print(f"  simulator    : posting through the channel endpoints at {args.speed:g}x Puyan's volume")
+    _serve(ctx)
+    return 0
+
+
+def _serve(ctx: ServiceContext) -> None:
+    import uvicorn
+
+    from service.app import create_app
+
+    app = create_app(ctx.settings, context=ctx)
+    uvicorn.run(app, host=ctx.settings.host, port=ctx.settings.port, log_level="warning")
+
+
+def _ensure_demo(ctx: ServiceContext) -> None:
+    from service.store import areas as area_store
+
+    with ctx.db.read() as session:
+        empty = area_store.count_areas(session=session) == 0
+    if empty:
+        _load_demo(ctx, 20260101)
+
+
+def _load_demo(ctx: ServiceContext, seed: int) -> None:
+    from service import demo_street
+    from service.flows.boundaries import install_demo_street
+
+    install_demo_street(ctx, demo_street.build(seed))
+    print(f"demo street loaded (seed {seed})")
+
+
+def _local_operator_key(ctx: ServiceContext) -> str:
+    """A key for the operator at this desk, kept in the data folder so the local plugin can pick it up."""
+    key_file = ctx.settings.local_key_file
+    if key_file.exists():
+        token = key_file.read_text().strip()
+        try:
+            ctx.authenticate(token)
+            return token
+        except AccessDenied:
+            pass
+    token = ctx.create_key(name="local operator", role=Role.OPERATOR)
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(token + "\n")
+    os.chmod(key_file, 0o600)
+    return token
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
