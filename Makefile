@@ -1,0 +1,41 @@
+# GridCommand: `make run` starts the command center, `make test` proves it. `make help` lists the rest.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8765
+SPEED ?= 600
+PLUGIN_NAME := gridcommand
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: help setup run serve test test-service test-plugin bench package lint typecheck clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+setup: ## install QGIS from Debian when missing (as root), make .venv on /usr/bin/python3, install pinned deps
+	@bash scripts/setup.sh
+
+run: setup ## the command center: service + demo street + feed simulator (+ QGIS with the plugin when a display exists)
+	@bash scripts/run.sh "$(HOST)" "$(PORT)" "$(SPEED)"
+
+serve: setup ## the service alone on HOST:PORT (demo street, no simulator)
+	@$(PY) -m service serve --host "$(HOST)" --port "$(PORT)"
+
+test: setup ## every test: domain, API against a real database file, plugin in real QGIS, end to end
+	@$(PY) -m pytest -q tests
+
+bench: setup ## benchmarks, each beside a baseline measured in the same run
+	@$(PY) -m bench
+
+package: ## build dist/gridcommand.zip: the installable QGIS plugin with the bundled service
+	@bash scripts/package.sh $(PLUGIN_NAME)
+
+lint: setup ## ruff
+	@$(VENV)/bin/ruff check service plugin tests bench
+
+typecheck: setup ## mypy on the service
+	@$(VENV)/bin/mypy service
+
+clean: ## remove build output (keeps .venv and var/)
+	rm -rf build dist test-artifacts .pytest_cache .mypy_cache .ruff_cache

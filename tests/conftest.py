@@ -1,0 +1,47 @@
+"""Shared fixtures: a real database file per test, copied from a demo-street template built once."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from service import demo_street
+from service.context import ServiceContext
+from service.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def demo() -> demo_street.DemoStreet:
+    return demo_street.build()
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(tmp_path_factory: pytest.TempPathFactory, demo: demo_street.DemoStreet) -> Path:
+    from service.flows.boundaries import install_demo_street
+
+    folder = tmp_path_factory.mktemp("template")
+    ctx = ServiceContext(Settings(data_dir=folder))
+    install_demo_street(ctx, demo)
+    ctx.close()  # the last connection closing checkpoints the WAL into the file
+    return folder / "gridcommand.db"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, demo_db_template: Path) -> Path:
+    shutil.copy(demo_db_template, tmp_path / "gridcommand.db")
+    return tmp_path
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, sse_heartbeat_seconds=0.5, sse_poll_seconds=0.2)
+
+
+@pytest.fixture
+def ctx(settings: Settings) -> Iterator[ServiceContext]:
+    context = ServiceContext(settings)
+    yield context
+    context.close()

@@ -1,0 +1,50 @@
+"""API fixtures: the real app over a real database file, and keys of every role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.context import ServiceContext
+from service.domain.access import Role
+from service.domain.catalog import Channel
+
+
+@dataclass
+class Keys:
+    operator: str
+    viewer: str
+    gis_editor: str
+    trainer: str
+    feeds: dict[Channel, str]
+
+    def auth(self, token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def keys(ctx: ServiceContext) -> Keys:
+    return Keys(
+        operator=ctx.create_key(name="op", role=Role.OPERATOR),
+        viewer=ctx.create_key(name="wall screen", role=Role.VIEWER),
+        gis_editor=ctx.create_key(name="gis", role=Role.GIS_EDITOR),
+        trainer=ctx.create_key(name="trainer", role=Role.TRAINER),
+        feeds={ch: ctx.create_key(name=f"feed {ch}", role=Role.FEED, channel=ch)
+               for ch in Channel if ch is not Channel.OPERATOR})
+
+
+@pytest.fixture
+def client(ctx: ServiceContext) -> Iterator[TestClient]:
+    with TestClient(create_app(ctx.settings, context=ctx)) as c:
+        yield c
+
+
+@pytest.fixture
+def operator(client: TestClient, keys: Keys) -> TestClient:
+    """A client that sends the operator's key with every request."""
+    client.headers["Authorization"] = f"Bearer {keys.operator}"
+    return client
