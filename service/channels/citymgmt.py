@@ -7,9 +7,9 @@ Collectors' devices report in the city's projected system, so `position.crs` is 
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from service.channels.common import Position, Timestamp
 from service.domain.catalog import Channel
@@ -36,13 +36,14 @@ class CityCase(BaseModel):
     unit_grid_code: str | None = Field(None, pattern=r"^\d{16}$", description="Unit grid the collector chose")
     collector_id: str | None = Field(None, max_length=32, description="Information collector (信息采集员)")
 
-    @model_validator(mode="after")
-    def _component_id_matches_class(self) -> Self:
-        if self.component_id and self.case_class == "component" and \
-                self.component_id[6:10] != self.major_code + self.minor_code:
-            raise ValueError(f"component_id {self.component_id} is of class {self.component_id[6:10]}, "
-                             f"not {self.major_code}{self.minor_code}")
-        return self
+    @field_validator("component_id")
+    @classmethod
+    def _component_id_matches_class(cls, value: str | None, info: ValidationInfo) -> str | None:
+        major, minor = info.data.get("major_code"), info.data.get("minor_code")
+        if value and info.data.get("case_class") == "component" and major and minor \
+                and value[6:10] != major + minor:
+            raise ValueError(f"component {value} is of class {value[6:10]}, not {major}{minor}")
+        return value
 
 
 def to_draft(p: CityCase) -> IncidentDraft:
