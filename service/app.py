@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service import __version__
-from service.api import channels, errors, incidents, open311, stream
+from service.api import boundaries, channels, errors, incidents, ogcapi, open311, stream
 from service.api.limits import BodySizeLimit
 from service.context import ServiceContext
 from service.domain.clock import Clock
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app = FastAPI(title="GridCommand service", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.context = ctx
     errors.install(app)
-    for module in (channels, incidents, stream, open311):
+    for module in (channels, incidents, stream, open311, boundaries, ogcapi):
         app.include_router(module.router)
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")
