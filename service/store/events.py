@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from service.domain.events import NewEvent
+from service.store.bulk import insert_rows
 from service.store.models import EventRow
 
 
@@ -24,7 +25,7 @@ def append(session: Session, events: Sequence[NewEvent]) -> list[int]:
     last = session.execute(text("UPDATE event_counter SET last_id = last_id + :n WHERE id = 1 RETURNING last_id"),
                            {"n": n}).scalar_one()
     first = last - n + 1
-    session.execute(insert(EventRow), [
+    insert_rows(session, EventRow.__table__, [  # type: ignore[arg-type]
         {"id": first + i, "occurred_at": e.occurred_at, "kind": e.kind.value, "subject": e.subject.value,
          "subject_id": e.subject_id, "payload": e.payload}
         for i, e in enumerate(events)])

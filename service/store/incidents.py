@@ -6,10 +6,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from service.domain.dedupe import Recent
+from service.store.bulk import insert_rows
 from service.store.models import IncidentRow
 
 _CHUNK = 400  # stays under SQLite's bound-parameter limit with two parameters per key
@@ -26,17 +27,25 @@ def find_by_external_ids(*, session: Session, keys: Iterable[tuple[str, str]]) -
     return found
 
 
-def insert_many(*, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    if not rows:
+def allocate_ids(*, session: Session, count: int) -> list[int]:
+    """Ids for `count` new incidents, known before insert so a batch can link its own duplicates.
+
+    SQLite: the writer holds the database lock from BEGIN IMMEDIATE, so max(id) cannot move under us.
+    PostgreSQL: drawn from the column's sequence.
+    """
+    if count == 0:
         return []
-    result = session.execute(insert(IncidentRow).returning(IncidentRow.id, sort_by_parameter_order=True), rows)
-    return [r[0] for r in result]
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(text("SELECT nextval(pg_get_serial_sequence('incidents', 'id')) "
+                                    "FROM generate_series(1, :n)"), {"n": count})
+        return [r[0] for r in rows]
+    start = int(session.scalar(select(func.coalesce(func.max(IncidentRow.id), 0))) or 0) + 1
+    return list(range(start, start + count))
 
 
-def link_duplicates(*, session: Session, links: dict[int, int]) -> None:
-    """Point incidents at the case they duplicate (ids already inserted in this transaction)."""
-    if links:
-        session.execute(update(IncidentRow), [{"id": i, "duplicate_of": target} for i, target in links.items()])
+def insert_many(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows that carry their ids (see allocate_ids) with one executemany."""
+    insert_rows(session, IncidentRow.__table__, rows)  # type: ignore[arg-type]
 
 
 def get(*, session: Session, incident_id: int) -> IncidentRow | None:
@@ -60,14 +69,17 @@ def recent_since(*, session: Session, since: datetime) -> list[Recent]:
 
 def as_dict(row: IncidentRow | dict[str, Any]) -> dict[str, Any]:
     """The incident as the API, the event log and the live map see it (times in ISO 8601 UTC)."""
-    get_ = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
-    out: dict[str, Any] = {}
-    for name in INCIDENT_FIELDS:
-        value = get_(name)
-        out[name] = value.isoformat() if isinstance(value, datetime) else value
+    if isinstance(row, dict):
+        out = {name: row.get(name) for name in INCIDENT_FIELDS}
+    else:
+        out = {name: getattr(row, name) for name in INCIDENT_FIELDS}
+    for name in _TIME_FIELDS:
+        if out[name] is not None:
+            out[name] = out[name].isoformat()
     return out
 
 
+_TIME_FIELDS = ("reported_at", "received_at", "updated_at")
 INCIDENT_FIELDS = (
     "id", "channel", "external_id", "reported_at", "received_at", "category", "description", "lon", "lat",
     "source_crs", "address", "reporter_name", "reporter_phone", "priority", "status", "outside_jurisdiction",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.service_process import ServiceProcess
+from service.child_process import ServiceProcess
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.service_process import ServiceProcess
+from service.child_process import ServiceProcess
 
 qgis_core = pytest.importorskip("qgis.core")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.service_process import ServiceProcess
+from service.child_process import ServiceProcess
 from tests.service import payloads
 
 

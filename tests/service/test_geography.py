@@ -71,3 +71,31 @@ def test_locator_places_random_points_like_a_brute_force_search(demo: DemoStreet
     for placement, x, y in zip(locator.locate(lon, lat), lon, lat):
         hits = sorted(a.code for a in micro if a.geometry.intersects(shapely.Point(x, y)))
         assert placement.micro_grid == (hits[0] if hits else None)
+
+
+def test_a_micro_grid_straddling_a_zone_boundary_is_decided_point_by_point() -> None:
+    micro = [Area("m1", box(0, 0, 2, 1), "g", "c")]
+    zones = [Area("FQ01", box(0, 0, 1, 1)), Area("FQ02", box(1, 0, 2, 1))]
+    locator = Locator(micro_grids=micro, defence_zones=zones)
+    assert locator.locate_one(0.5, 0.5).defence_zone == "FQ01"
+    assert locator.locate_one(1.5, 0.5).defence_zone == "FQ02"
+    assert locator.locate_one(1.0, 0.5).defence_zone == "FQ01"  # on the zone edge: smallest code
+
+
+def test_zones_apply_outside_the_micro_grids_too() -> None:
+    locator = Locator(micro_grids=[Area("m1", box(0, 0, 1, 1))], patrol_zones=[Area("XQ01", box(0, 0, 3, 3))])
+    placement = locator.locate_one(2, 2)
+    assert placement.micro_grid is None and placement.patrol_zone == "XQ01"
+
+
+def test_demo_zones_are_found_for_every_point_like_a_brute_force_search(demo: DemoStreet) -> None:
+    micro = demo.of_level(Level.MICRO_GRID)
+    defence = demo.of_level(Level.DEFENCE_ZONE)
+    locator = Locator(micro_grids=[Area(a.code, a.geometry, a.parent_code) for a in micro],
+                      defence_zones=[Area(a.code, a.geometry) for a in defence])
+    minx, miny, maxx, maxy = demo.of_level(Level.STREET)[0].geometry.bounds
+    rng = np.random.default_rng(4)
+    lon, lat = rng.uniform(minx, maxx, 300), rng.uniform(miny, maxy, 300)
+    for placement, x, y in zip(locator.locate(lon, lat), lon, lat):
+        hits = sorted(a.code for a in defence if a.geometry.intersects(shapely.Point(x, y)))
+        assert placement.defence_zone == (hits[0] if hits else None)

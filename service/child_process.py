@@ -1,4 +1,4 @@
-"""Start the real service as its own process on a free port, the way `make serve` does."""
+"""Start the real service as a child process on a free port, as `make serve` would: for tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:

@@ -1,0 +1,1 @@
+"""Benchmarks behind `make bench`; every figure is printed beside a baseline measured in the same run."""

@@ -1,0 +1,24 @@
+"""`python -m bench`: run every benchmark and save the table to test-artifacts/bench.json."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bench import intake
+from bench.report import Report
+
+SECTIONS = {"intake": intake.run}
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv or list(SECTIONS)
+    report = Report()
+    for name in wanted:
+        print(f"[{name}]", flush=True)
+        SECTIONS[name](report)
+    report.save(Path("test-artifacts/bench.json"))
+    return 0
+
+
+raise SystemExit(main(sys.argv[1:]))
