@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from service import __version__
-from service.api import boundaries, channels, errors, incidents, ogcapi, open311, stream
+from service.api import boundaries, channels, dispatch, errors, incidents, ogcapi, open311, stream, units
 from service.api.limits import BodySizeLimit
 from service.context import ServiceContext
 from service.domain.clock import Clock
@@ -24,21 +26,38 @@ Errors are `{"error": {"status", "message", "problems": [{"field", "reason"}]}}`
 """
 
 
+async def _watch(ctx: ServiceContext) -> None:
+    """SLA warnings and breaches, stale units, track retention: on the service's own clock."""
+    passes = 0
+    while True:
+        try:
+            await run_in_threadpool(ctx.dispatch.watch)
+            passes += 1
+            if passes % 3600 == 1:
+                await run_in_threadpool(ctx.dispatch.prune_tracks)
+        except Exception:  # the watch must outlive a bad pass; the next one retries
+            logging.getLogger(__name__).exception("watch pass failed")
+        await asyncio.sleep(ctx.settings.watch_interval_seconds)
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
-               context: ServiceContext | None = None) -> FastAPI:
+               context: ServiceContext | None = None, watch: bool = True) -> FastAPI:
     settings = settings or Settings()
     ctx = context or ServiceContext(settings, clock=clock)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         ctx.hub.bind(asyncio.get_running_loop())
+        watcher = asyncio.create_task(_watch(ctx)) if watch else None
         yield
+        if watcher:
+            watcher.cancel()
         ctx.close()
 
     app = FastAPI(title="GridCommand service", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.context = ctx
     errors.install(app)
-    for module in (channels, incidents, stream, open311, boundaries, ogcapi):
+    for module in (channels, incidents, dispatch, units, stream, open311, boundaries, ogcapi):
         app.include_router(module.router)
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")

@@ -13,6 +13,8 @@ from service.domain.clock import Clock, SystemClock
 from service.domain.dedupe import RecentIndex
 from service.domain.errors import AccessDenied
 from service.domain.geography import Locator
+from service.domain.sla import SlaPolicy
+from service.flows.dispatch import DispatchFlow, DispatchSettings
 from service.flows.intake import IntakeFlow
 from service.hub import EventHub
 from service.settings import Settings
@@ -52,6 +54,11 @@ class ServiceContext:
         self._load_recent()
         self.intake = IntakeFlow(db=self.db, locator=self.locator, index=self.recent, clock=self.clock,
                                  on_commit=self.hub.notify)
+        self.dispatch = DispatchFlow(db=self.db, clock=self.clock, on_commit=self.hub.notify, settings=DispatchSettings(
+            sla=SlaPolicy.from_minutes(settings.sla_overrides, settings.sla_warn_fraction),
+            arrival_radius_m=settings.arrival_radius_m,
+            stale_after=timedelta(minutes=settings.stale_after_minutes),
+            track_retention=timedelta(days=settings.track_retention_days)))
         self._keys: dict[str, tuple[float, Principal | None]] = {}
 
     def _load_recent(self) -> None:

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyproj import Transformer
-from shapely.geometry import Polygon
+from shapely.geometry import Point, Polygon
 from shapely.ops import unary_union
 
 from service.domain.catalog import DEPARTMENTS
 from service.domain.gridcodes import Level, child_code
 from service.domain.roster import RosterRole, TeamKind
+from service.domain.units import UnitType
 
 STREET_CODE = "330108003"  # Binjiang district 330108, street sequence 003 (demo)
 STREET_NAME = "浦沿街道"
@@ -69,11 +70,26 @@ class DemoTeam:
 
 
 @dataclass
+class DemoUnit:
+    callsign: str
+    name: str
+    unit_type: UnitType
+    device_id: str | None
+    lon: float | None
+    lat: float | None
+    team_code: str | None = None
+    home_grid: str | None = None
+    home_zone: str | None = None
+    skills: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class DemoStreet:
     areas: list[DemoArea]
     people: list[DemoPerson]
     teams: list[DemoTeam]
     departments: dict[str, str]
+    units: list[DemoUnit] = field(default_factory=list)
 
     def of_level(self, level: Level) -> list[DemoArea]:
         return [a for a in self.areas if a.level is level]
@@ -190,7 +206,51 @@ def build(seed: int = 20260101) -> DemoStreet:
               DemoTeam("TJD02", "邻里和事佬调解队", TeamKind.MEDIATION, None)]
 
     people = _roster(rng, grid_codes, teams)
-    return DemoStreet(areas, people, teams, dict(DEPARTMENTS))
+    street = DemoStreet(areas, people, teams, dict(DEPARTMENTS))
+    street.units = _units(rng, street)
+    return street
+
+
+def point_in(polygon: Polygon, rng: random.Random) -> tuple[float, float]:
+    """A uniformly random point inside a polygon."""
+    minx, miny, maxx, maxy = polygon.bounds
+    while True:
+        lon, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if polygon.contains(Point(lon, lat)):
+            return lon, lat
+
+
+def _units(rng: random.Random, street: DemoStreet) -> list[DemoUnit]:
+    """Everyone the center can send, placed somewhere in their own patch."""
+    by_code = {a.code: a for a in street.areas}
+    team_zone = {t.code: t.zone_code for t in street.teams}
+    units: list[DemoUnit] = []
+    per_team: dict[str, int] = {}
+    for p in street.people:
+        if p.role is RosterRole.PATROL_MEMBER and p.team_code:
+            per_team[p.team_code] = per_team.get(p.team_code, 0) + 1
+            callsign = f"XF{p.team_code[-2:]}-{per_team[p.team_code]:02d}"
+            zone = team_zone[p.team_code]
+            lon, lat = point_in(by_code[zone or STREET_CODE].geometry, rng)
+            units.append(DemoUnit(callsign, p.name, UnitType.PATROL, callsign.lower(), lon, lat,
+                                  team_code=p.team_code, home_zone=zone))
+        elif p.role is RosterRole.FULL_TIME_GRID_WORKER and p.grid_code:
+            callsign = f"WG{p.grid_code[9:12]}-{p.grid_code[12:]}"
+            lon, lat = point_in(by_code[p.grid_code].geometry, rng)
+            units.append(DemoUnit(callsign, p.name, UnitType.GRID_WORKER, callsign.lower(), lon, lat,
+                                  home_grid=p.grid_code))
+    for t in street.teams:
+        if t.kind in (TeamKind.LAW_ENFORCEMENT, TeamKind.MEDIATION):
+            unit_type = UnitType.LAW_ENFORCEMENT if t.kind is TeamKind.LAW_ENFORCEMENT else UnitType.MEDIATION
+            for k in (1, 2):
+                callsign = f"{t.code}-{k}"
+                lon, lat = point_in(by_code[t.zone_code or STREET_CODE].geometry, rng)
+                units.append(DemoUnit(callsign, f"{t.name}{k}组", unit_type, callsign.lower(), lon, lat,
+                                      team_code=t.code, home_zone=t.zone_code))
+    for n, (code, _) in enumerate(street.departments.items(), start=1):
+        units.append(DemoUnit(f"BM{n:02d}", f"{code}联络员", UnitType.DEPARTMENT, None, None, None,
+                              skills={"department": code}))
+    return units
 
 
 def _union(geoms: Any) -> Polygon:

@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     duplicate_window_minutes: float = 60.0
     repeat_radius_m: float = 50.0
     repeat_window_days: float = 30.0
+    sla_overrides: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description='Minutes per clock, by category code or priority: '
+                                          '{"p4": {"on_scene": 120}, "E0102": {"on_scene": 60}}')
+    sla_warn_fraction: float = 0.8
+    arrival_radius_m: float = 50.0
+    stale_after_minutes: float = 5.0
+    track_retention_days: float = 90.0
+    watch_interval_seconds: float = 1.0
+    osmand_port: int | None = Field(default=None, description="also serve the OsmAnd protocol on this port "
+                                                              "(Traccar's is 5055), so phones need only the address")
+    osmand_crs: str = Field(default="WGS84", description="CRS of OsmAnd positions (Traccar Client sends WGS84)")
     sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$",
                                     description="FULL: a 2xx survives power loss, not only a crash")
 

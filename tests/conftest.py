@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +33,11 @@ def demo_db_template(tmp_path_factory: pytest.TempPathFactory, demo: demo_street
 
 @pytest.fixture
 def data_dir(tmp_path: Path, demo_db_template: Path) -> Path:
-    shutil.copy(demo_db_template, tmp_path / "gridcommand.db")
+    """A fresh copy of the demo street whose units have just reported (so none is stale yet)."""
+    db = tmp_path / "gridcommand.db"
+    shutil.copy(demo_db_template, db)
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE units SET fix_time_ms = ? WHERE lon IS NOT NULL", (int((time.time() - 60) * 1000),))
     return tmp_path
 
 

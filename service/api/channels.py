@@ -55,7 +55,7 @@ def _accept_one(ctx: ServiceContext, who: Principal, draft: IncidentDraft, respo
         record = incident_store.as_dict(row)
     response.status_code = 201 if outcome.created else 200
     return Accepted(id=outcome.id, created=outcome.created, duplicate_of=record["duplicate_of"],
-                    incident=present.incident(record, who))
+                    incident=present.incident(record, who, ctx))
 
 
 def _batch(ctx: ServiceContext, adapter: ChannelAdapter, items: list[Any], response: Response) -> BatchResult:

@@ -26,7 +26,7 @@ def get_incident(incident_id: int, who: Reader, ctx: ContextDep) -> dict[str, An
         row = incident_store.get(session=session, incident_id=incident_id)
         if row is None:
             raise NotFound(f"incident {incident_id} does not exist")
-        return present.incident(incident_store.as_dict(row), who)
+        return present.incident(incident_store.as_dict(row), who, ctx)
 
 
 @router.get("", summary="Incidents, newest first, with filters")
@@ -51,5 +51,5 @@ def list_incidents(who: Reader, ctx: ContextDep,
     if until is not None:
         q = q.where(IncidentRow.reported_at < until)
     with ctx.db.read() as session:
-        rows = [present.incident(incident_store.as_dict(r), who) for r in session.scalars(q)]
+        rows = [present.incident(incident_store.as_dict(r), who, ctx) for r in session.scalars(q)]
     return {"items": rows, "limit": limit, "offset": offset}

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from service.api import present
 from service.api.deps import ContextDep, Reader
-from service.context import Principal
+from service.context import Principal, ServiceContext
 from service.domain.errors import InvalidInput, NotFound
 from service.domain.gridcodes import Level
 from service.store import areas as area_store
@@ -128,7 +128,7 @@ def items(cid: str, request: Request, who: Reader, ctx: ContextDep,
             matched = len(rows)
             features: list[Any] = area_features(rows[offset:offset + limit])
         else:
-            features, matched = _incident_page(session, who, box, limit, offset)
+            features, matched = _incident_page(session, who, ctx, box, limit, offset)
     links = [{"href": _link(request, f"/collections/{cid}/items", limit=limit, offset=offset, bbox=bbox),
               "rel": "self", "type": GEOJSON}]
     if offset + limit < matched:
@@ -138,14 +138,14 @@ def items(cid: str, request: Request, who: Reader, ctx: ContextDep,
                   "numberReturned": len(features), "links": links}, GEOJSON)
 
 
-def _incident_page(session: Any, who: Principal, box: tuple[float, float, float, float] | None,
+def _incident_page(session: Any, who: Principal, ctx: ServiceContext, box: tuple[float, float, float, float] | None,
                    limit: int, offset: int) -> tuple[list[Any], int]:
     where = [IncidentRow.lon.is_not(None)]
     if box:
         where += [IncidentRow.lon.between(box[0], box[2]), IncidentRow.lat.between(box[1], box[3])]
     matched = session.scalar(select(func.count()).select_from(IncidentRow).where(*where))
     rows = session.scalars(select(IncidentRow).where(*where).order_by(IncidentRow.id).limit(limit).offset(offset))
-    return [present.incident_feature(incident_store.as_dict(r), who) for r in rows], int(matched or 0)
+    return [present.incident_feature(incident_store.as_dict(r), who, ctx) for r in rows], int(matched or 0)
 
 
 @router.get("/collections/{cid}/items/{fid}", summary="One feature")
@@ -161,4 +161,4 @@ def item(cid: str, fid: str, who: Reader, ctx: ContextDep) -> Response:
         incident = incident_store.get(session=session, incident_id=int(fid)) if fid.isdigit() else None
         if incident is None:
             raise NotFound(f"feature {fid!r} is not in {cid}")
-        return _json(present.incident_feature(incident_store.as_dict(incident), who), GEOJSON)
+        return _json(present.incident_feature(incident_store.as_dict(incident), who, ctx), GEOJSON)

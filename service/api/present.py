@@ -1,21 +1,39 @@
-"""How records are shown to a caller: personal data masked unless the caller's role may see it."""
+"""How records are shown to a caller: personal data masked unless the caller's role may see it,
+and each case with its SLA clocks (deadline, state, seconds to breach) at the time of showing."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from service.context import Principal
+from service.context import Principal, ServiceContext
 from service.domain.access import Permission, allows, mask_name, mask_phone
+from service.domain.lifecycle import CaseStatus
+from service.domain.sla import clocks, most_urgent
 
 
-def incident(d: dict[str, Any], who: Principal) -> dict[str, Any]:
-    if allows(who.role, Permission.SEE_PERSONAL_DATA):
-        return d
-    return {**d, "reporter_name": mask_name(d.get("reporter_name")),
-            "reporter_phone": mask_phone(d.get("reporter_phone"))}
+def incident(d: dict[str, Any], who: Principal, ctx: ServiceContext) -> dict[str, Any]:
+    out = dict(d)
+    if not allows(who.role, Permission.SEE_PERSONAL_DATA):
+        out["reporter_name"] = mask_name(d.get("reporter_name"))
+        out["reporter_phone"] = mask_phone(d.get("reporter_phone"))
+    if d.get("category") and d.get("received_at"):
+        now = ctx.clock.now()
+        received = d["received_at"]
+        case_clocks = clocks(category=d["category"], priority=d["priority"], status=CaseStatus(d["status"]),
+                             received_at=datetime.fromisoformat(received) if isinstance(received, str) else received,
+                             milestones=d.get("milestones") or {}, policy=ctx.dispatch.settings.sla, now=now)
+        out["sla"] = [c.as_dict(now) for c in case_clocks]
+        out["seconds_to_breach"] = most_urgent(case_clocks, now)
+    return out
 
 
-def incident_feature(d: dict[str, Any], who: Principal) -> dict[str, Any]:
-    props = incident(d, who)
+def incident_feature(d: dict[str, Any], who: Principal, ctx: ServiceContext) -> dict[str, Any]:
+    props = incident(d, who, ctx)
     geometry = None if d.get("lon") is None else {"type": "Point", "coordinates": [d["lon"], d["lat"]]}
     return {"type": "Feature", "id": d["id"], "geometry": geometry, "properties": props}
+
+
+def unit_feature(d: dict[str, Any]) -> dict[str, Any]:
+    geometry = None if d.get("lon") is None else {"type": "Point", "coordinates": [d["lon"], d["lat"]]}
+    return {"type": "Feature", "id": d["id"], "geometry": geometry, "properties": d}

@@ -22,6 +22,7 @@ from service.domain.lifecycle import OPEN_STATUSES
 from service.store import areas as area_store
 from service.store import events as event_log
 from service.store import incidents as incident_store
+from service.store import units as unit_store
 from service.store.geojson import area_features
 from service.store.models import EventRow, IncidentRow
 
@@ -37,6 +38,7 @@ class SnapshotLayer(StrEnum):
     DEFENCE_ZONES = "defence_zones"
     PATROL_ZONES = "patrol_zones"
     INCIDENTS = "incidents"
+    UNITS = "units"
 
 
 AREA_LAYERS = {SnapshotLayer.COMMUNITIES: Level.COMMUNITY, SnapshotLayer.GRIDS: Level.GRID,
@@ -44,10 +46,10 @@ AREA_LAYERS = {SnapshotLayer.COMMUNITIES: Level.COMMUNITY, SnapshotLayer.GRIDS: 
                SnapshotLayer.PATROL_ZONES: Level.PATROL_ZONE}
 
 
-def event_json(row: EventRow, who: Principal) -> dict[str, Any]:
+def event_json(row: EventRow, who: Principal, ctx: ServiceContext) -> dict[str, Any]:
     payload = row.payload
     if row.subject == "incident" and "reporter_name" in payload:
-        payload = present.incident(payload, who)
+        payload = present.incident(payload, who, ctx)
     return {"id": row.id, "kind": row.kind, "occurred_at": row.occurred_at.isoformat(), "subject": row.subject,
             "subject_id": row.subject_id, "payload": payload}
 
@@ -63,10 +65,12 @@ def snapshot(who: Reader, ctx: ContextDep,
         for layer in wanted:
             if layer in AREA_LAYERS:
                 features = area_features(area_store.list_areas(session=session, level=AREA_LAYERS[layer]))
+            elif layer is SnapshotLayer.UNITS:
+                features = [present.unit_feature(unit_store.as_dict(u)) for u in unit_store.all_units(session=session)]
             else:
                 rows = session.scalars(select(IncidentRow).order_by(IncidentRow.id)
                                        .where(IncidentRow.status.in_([s.value for s in OPEN_STATUSES])))
-                features = [present.incident_feature(incident_store.as_dict(r), who) for r in rows]
+                features = [present.incident_feature(incident_store.as_dict(r), who, ctx) for r in rows]
             out[layer.value] = {"type": "FeatureCollection", "features": features}
     body = {"last_event_id": last, "generated_at": ctx.clock.now().isoformat(), "layers": out}
     return Response(orjson.dumps(body), media_type="application/json")
@@ -122,7 +126,7 @@ async def _tail(request: Request, ctx: ContextDep, who: Principal, last: int) ->
         rows = await run_in_threadpool(_read, ctx, last)
         if rows:
             chunk = b"".join(b"id: %d\nevent: %s\ndata: %s\n\n" % (r.id, r.kind.encode(),
-                                                                    orjson.dumps(event_json(r, who)))
+                                                                    orjson.dumps(event_json(r, who, ctx)))
                              for r in rows)
             last = rows[-1].id
             last_sent = time.monotonic()

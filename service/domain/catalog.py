@@ -21,6 +21,7 @@ class Channel(StrEnum):
     OPEN311 = "open311"               # 居民扫码 / 小程序 through Open311 GeoReport v2
     ONLINE_HELP = "onlinehelp"        # 网上求助
     OPERATOR = "operator"             # entered by a command-center operator
+    GPS_GATEWAY = "gps"               # not a case channel: the center's own GPS gateway posts positions
 
 
 class Priority(IntEnum):

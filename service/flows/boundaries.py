@@ -10,6 +10,7 @@ from service.context import ServiceContext
 from service.demo_street import DemoStreet
 from service.domain.events import EventKind, NewEvent, Subject
 from service.domain.gridcodes import CODE_LENGTH, Level, parse_code
+from service.domain.units import UnitStatus, epoch_ms
 from service.store import areas as area_store
 from service.store import events as event_log
 
@@ -19,11 +20,18 @@ def install_demo_street(ctx: ServiceContext, street: DemoStreet) -> None:
              "households": a.households, "geometry": a.geometry} for a in street.areas]
     people = [{**asdict(p), "role": p.role.value} for p in street.people]
     teams = [{**asdict(t), "kind": t.kind.value} for t in street.teams]
+    now = ctx.clock.now()
+    units = [{**asdict(u), "unit_type": u.unit_type.value, "status": UnitStatus.AVAILABLE.value,
+              "current_incident": None, "fix_time_ms": epoch_ms(now) if u.lon is not None else None,
+              "speed_ms": None, "heading": None, "battery": None, "stale": False, "version": 1, "updated_at": now}
+             for u in street.units]
     with ctx.db.write() as session:
         area_store.replace_areas(session=session, rows=rows, levels=list(Level))
         area_store.replace_roster(session=session, people=people, teams=teams, departments=street.departments)
+        area_store.replace_units(session=session, units=units)
         event_log.append(session, [_changed(ctx, rows)])
     ctx.boundaries_changed()
+    ctx.dispatch.reload()
 
 
 def replace_boundaries(ctx: ServiceContext, rows: Sequence[dict[str, Any]], levels: Sequence[Level]) -> None:

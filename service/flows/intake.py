@@ -107,5 +107,6 @@ def _row(n: NormalizedIncident, now: datetime, *, incident_id: int, duplicate_of
         "outside_jurisdiction": not p.inside, "micro_grid": p.micro_grid, "grid": p.grid,
         "community": p.community, "defence_zone": p.defence_zone, "patrol_zone": p.patrol_zone,
         "duplicate_of": duplicate_of, "repeat_count": repeat_count, "attributes": d.attributes,
-        "version": 1, "updated_at": now,
+        "version": 1, "updated_at": now, "assigned_unit": None, "milestones": {}, "departments": {},
+        "sla_flags": {},
     }

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import shapely
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from service.domain.geography import Area, Locator
 from service.domain.gridcodes import Level
-from service.store.models import AreaRow, DepartmentRow, PersonRow, TeamRow
+from service.store.models import AreaRow, DepartmentRow, FixRow, IncidentRow, PersonRow, TeamRow, UnitRow
 
 
 def replace_areas(*, session: Session, rows: Sequence[dict[str, Any]], levels: Iterable[Level]) -> None:
@@ -60,6 +60,14 @@ def replace_roster(*, session: Session, people: Sequence[dict[str, Any]], teams:
         session.execute(insert(PersonRow), list(people))
     if departments:
         session.execute(insert(DepartmentRow), [{"code": k, "name_en": v} for k, v in departments.items()])
+
+
+def replace_units(*, session: Session, units: Sequence[dict[str, Any]]) -> None:
+    session.execute(update(IncidentRow).values(assigned_unit=None))
+    session.execute(delete(FixRow))
+    session.execute(delete(UnitRow))
+    if units:
+        session.execute(insert(UnitRow), list(units))
 
 
 def staff_of_grid(*, session: Session, grid_code: str) -> list[PersonRow]:

@@ -6,17 +6,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Insert, Table, insert
 from sqlalchemy.orm import Session
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
+                statement: Insert | None = None) -> None:
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     columns = [c for c in table.columns if c.key in rows[0]]
-    compiled = insert(table).compile(dialect=dialect, column_keys=[c.key for c in columns])
+    compiled = (statement if statement is not None else insert(table)).compile(
+        dialect=dialect, column_keys=[c.key for c in columns])
     keys = [c.key for c in columns]
     # Column by column: one processor lookup per column, not per value.
     values: dict[str, list[Any]] = {}

@@ -84,5 +84,5 @@ INCIDENT_FIELDS = (
     "id", "channel", "external_id", "reported_at", "received_at", "category", "description", "lon", "lat",
     "source_crs", "address", "reporter_name", "reporter_phone", "priority", "status", "outside_jurisdiction",
     "micro_grid", "grid", "community", "defence_zone", "patrol_zone", "duplicate_of", "repeat_count",
-    "attributes", "version", "updated_at",
+    "attributes", "version", "updated_at", "assigned_unit", "milestones", "departments",
 )

@@ -99,6 +99,70 @@ class IncidentRow(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime]
+    assigned_unit: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    milestones: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    departments: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sla_flags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class UnitRow(Base):
+    """Something the center can send: a patrol member, grid worker, team or department contact."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    callsign: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    unit_type: Mapped[str] = mapped_column(String(16), index=True)
+    device_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    team_code: Mapped[str | None] = mapped_column(String(32))
+    home_grid: Mapped[str | None] = mapped_column(String(32))
+    home_zone: Mapped[str | None] = mapped_column(String(32))
+    skills: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16))
+    current_incident: Mapped[int | None] = mapped_column(Integer)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    fix_time_ms: Mapped[int | None] = mapped_column(Integer)
+    speed_ms: Mapped[float | None] = mapped_column(Float)
+    heading: Mapped[float | None] = mapped_column(Float)
+    battery: Mapped[float | None] = mapped_column(Float)
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime]
+
+
+class FixRow(Base):
+    """One position of a unit's track; the key (unit, device time) keeps each fix once."""
+
+    __tablename__ = "fixes"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    time_ms: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    speed_ms: Mapped[float | None] = mapped_column(Float)
+    heading: Mapped[float | None] = mapped_column(Float)
+    accuracy: Mapped[float | None] = mapped_column(Float)
+    battery: Mapped[float | None] = mapped_column(Float)
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class CaseActionRow(Base):
+    """Every lifecycle step of a case: who, when, from which status to which, and why."""
+
+    __tablename__ = "case_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime]
 
 
 class EventRow(Base):

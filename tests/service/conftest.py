@@ -22,6 +22,10 @@ class Keys:
     trainer: str
     feeds: dict[Channel, str]
 
+    @property
+    def gps(self) -> str:
+        return self.feeds[Channel.GPS_GATEWAY]
+
     def auth(self, token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
 
@@ -39,7 +43,7 @@ def keys(ctx: ServiceContext) -> Keys:
 
 @pytest.fixture
 def client(ctx: ServiceContext) -> Iterator[TestClient]:
-    with TestClient(create_app(ctx.settings, context=ctx)) as c:
+    with TestClient(create_app(ctx.settings, context=ctx, watch=False)) as c:
         yield c
 
 

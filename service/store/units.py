@@ -1,0 +1,74 @@
+"""Data access for units, their tracks and the case action log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from service.domain.units import from_epoch_ms
+from service.store.bulk import insert_rows
+from service.store.models import CaseActionRow, FixRow, UnitRow
+
+UNIT_FIELDS = ("id", "callsign", "name", "unit_type", "device_id", "team_code", "home_grid", "home_zone", "skills",
+               "status", "current_incident", "lon", "lat", "speed_ms", "heading", "battery", "stale", "version")
+
+
+def all_units(*, session: Session) -> list[UnitRow]:
+    return list(session.scalars(select(UnitRow).order_by(UnitRow.id)))
+
+
+def get(*, session: Session, unit_id: int) -> UnitRow | None:
+    return session.get(UnitRow, unit_id)
+
+
+def as_dict(unit: UnitRow) -> dict[str, Any]:
+    out = {name: getattr(unit, name) for name in UNIT_FIELDS}
+    out["fix_time"] = from_epoch_ms(unit.fix_time_ms).isoformat() if unit.fix_time_ms is not None else None
+    out["updated_at"] = unit.updated_at.isoformat()
+    return out
+
+
+def insert_fixes(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert fixes, silently skipping ones already stored (same unit, same device time)."""
+    dialect = session.get_bind().dialect.name
+    table = FixRow.__table__
+    statement = (postgresql.insert(table).on_conflict_do_nothing() if dialect == "postgresql"
+                 else sqlite.insert(table).on_conflict_do_nothing())
+    insert_rows(session, table, rows, statement=statement)  # type: ignore[arg-type]
+
+
+def track(*, session: Session, unit_id: int, since_ms: int, until_ms: int, limit: int = 20_000) -> list[FixRow]:
+    return list(session.scalars(select(FixRow).where(FixRow.unit_id == unit_id, FixRow.time_ms >= since_ms,
+                                                     FixRow.time_ms < until_ms)
+                                .order_by(FixRow.time_ms).limit(limit)))
+
+
+def tracks_between(*, session: Session, unit_ids: Sequence[int], since_ms: int, until_ms: int
+                   ) -> list[tuple[int, int, float, float]]:
+    rows = session.execute(select(FixRow.unit_id, FixRow.time_ms, FixRow.lon, FixRow.lat)
+                           .where(FixRow.unit_id.in_(list(unit_ids)), FixRow.time_ms >= since_ms,
+                                  FixRow.time_ms < until_ms).order_by(FixRow.unit_id, FixRow.time_ms))
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def prune_fixes(*, session: Session, before_ms: int) -> int:
+    result = session.execute(delete(FixRow).where(FixRow.time_ms < before_ms))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def record_action(*, session: Session, incident_id: int, action: str, from_status: str, to_status: str,
+                  actor: str, note: str | None, details: dict[str, Any], at: datetime) -> None:
+    session.add(CaseActionRow(incident_id=incident_id, action=action, from_status=from_status, to_status=to_status,
+                              actor=actor, note=note, details=details, at=at))
+
+
+def history(*, session: Session, incident_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(select(CaseActionRow).where(CaseActionRow.incident_id == incident_id)
+                           .order_by(CaseActionRow.id))
+    return [{"action": r.action, "from_status": r.from_status, "to_status": r.to_status, "actor": r.actor,
+             "note": r.note, "details": r.details, "at": r.at.isoformat()} for r in rows]
