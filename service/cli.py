@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--port", type=int, default=int(os.environ["PORT"]) if os.environ.get("PORT") else None,
                        help="port (default 8765; env PORT)")
         p.add_argument("--no-demo", action="store_true", help="do not load the demo street into an empty record")
+        p.add_argument("--osmand-port", type=int, help="also take Traccar Client positions on this port (e.g. 5055)")
     run.add_argument("--speed", type=float, default=float(os.environ.get("SPEED", "60")),
                      help="simulator speed-up over Puyan's ~27 cases a day (default 60; env SPEED)")
     run.add_argument("--seed", type=int, default=7, help="simulator random seed")
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         settings.host = args.host
     if getattr(args, "port", None):
         settings.port = args.port
+    if getattr(args, "osmand_port", None):
+        settings.osmand_port = args.osmand_port
 
     ctx = ServiceContext(settings)
     if args.command == "key":
@@ -83,6 +86,13 @@ def _serve(ctx: ServiceContext) -> None:
     from service.app import create_app
 
     app = create_app(ctx.settings, context=ctx)
+    if ctx.settings.osmand_port:
+        from service.api.units import osmand_app
+
+        side = uvicorn.Server(uvicorn.Config(osmand_app(ctx), host=ctx.settings.host, port=ctx.settings.osmand_port,
+                                             log_level="warning"))
+        threading.Thread(target=side.run, name="osmand-port", daemon=True).start()
+        print(f"  OsmAnd port  : {ctx.settings.host}:{ctx.settings.osmand_port} (Traccar Client server address)")
     uvicorn.run(app, host=ctx.settings.host, port=ctx.settings.port, log_level="warning")
 
 

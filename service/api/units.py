@@ -71,6 +71,17 @@ async def osmand_post(request: Request, ctx: ContextDep) -> Response:
     return await _osmand(request, ctx)
 
 
+def osmand_app(ctx: ServiceContext) -> Any:
+    """A bare app answering the OsmAnd protocol at '/', for its own port (Traccar's is 5055)."""
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    async def root(request: Request) -> Response:
+        return await _osmand(request, ctx)
+
+    return Starlette(routes=[Route("/", root, methods=["GET", "POST"])])
+
+
 # --- the GPS gateway's batches ------------------------------------------------------------------
 class FixItem(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -125,3 +125,26 @@ def test_every_item_answered_2xx_is_there_after_kill_9(data_dir: Path) -> None:
     finally:
         restarted.stop()
     assert missing == []
+
+
+def test_a_phone_running_traccar_client_needs_only_the_server_address(data_dir: Path) -> None:
+    from service.child_process import free_port
+
+    port = free_port()
+    service = ServiceProcess(data_dir, extra_env={"GRIDCOMMAND_OSMAND_PORT": str(port)}).start()
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                r = httpx.post(f"http://127.0.0.1:{port}/", params={"id": "xf01-01", "lat": "30.1655",
+                                                                    "lon": "120.1502", "timestamp": str(int(time.time()))})
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert r.status_code == 200
+        units = httpx.get(f"{service.base}/api/v1/units",
+                          headers={"Authorization": f"Bearer {service.operator_key}"}).json()
+        assert next(u for u in units if u["device_id"] == "xf01-01")["lat"] == 30.1655
+    finally:
+        service.stop()
