@@ -9,7 +9,9 @@ problem seen by a second channel a few minutes later, so duplicate linking shows
 from __future__ import annotations
 
 import json
+import math
 import random
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -30,7 +32,11 @@ from service.domain import coords
 from service.domain.access import Role
 from service.domain.catalog import Channel
 from service.domain.gridcodes import Level
+from service.demo_street import point_in
+from service.domain.units import TYPICAL_SPEED_MS, UnitStatus, UnitType
 from service.store import areas as area_store
+from service.store import incidents as incident_store
+from service.store import units as unit_store
 
 CASES_PER_DAY = 27.0
 SHANGHAI = timezone(timedelta(hours=8))
@@ -54,6 +60,7 @@ DESCRIPTIONS = {
 
 class FeedSimulator:
     def __init__(self, ctx: ServiceContext, *, base_url: str, speed: float = 600.0, seed: int = 7) -> None:
+        self.ctx = ctx
         self.base_url = base_url.rstrip("/")
         self.speed = speed
         self.rng = random.Random(seed)
@@ -72,9 +79,45 @@ class FeedSimulator:
 
     def run_forever(self) -> None:
         time.sleep(1.0)  # let the server bind
+        threading.Thread(target=self._move_forever, name="unit-simulator", daemon=True).start()
         while True:
             self.post_one()
             time.sleep(self.rng.expovariate(CASES_PER_DAY * self.speed / 86400.0))
+
+    def _move_forever(self, every_s: float = 5.0) -> None:
+        while True:
+            self.move_units(every_s)
+            time.sleep(every_s)
+
+    def move_units(self, dt_s: float) -> None:
+        """Dispatched units head for their case at their typical speed; the rest patrol at walking pace."""
+        with self.ctx.db.read() as session:
+            units = [u for u in unit_store.all_units(session=session) if u.device_id and u.lon is not None
+                     and u.status != UnitStatus.OFF_DUTY.value]
+            cases = {u.current_incident: incident_store.get(session=session, incident_id=u.current_incident)
+                     for u in units if u.current_incident}
+        now_ms = int(time.time() * 1000)
+        for u in units:
+            case = cases.get(u.current_incident)
+            assert u.lon is not None and u.lat is not None
+            if case is not None and case.lon is not None and u.status in (UnitStatus.ASSIGNED.value,
+                                                                          UnitStatus.EN_ROUTE.value):
+                speed = TYPICAL_SPEED_MS[UnitType(u.unit_type)]
+                lon, lat, bearing = _step_towards(u.lon, u.lat, case.lon, case.lat, speed * dt_s)
+            elif self.rng.random() < 0.3:
+                speed = 1.2
+                bearing = self.rng.uniform(0, 360)
+                lon, lat = _offset(u.lon, u.lat, bearing, speed * dt_s)
+            else:
+                continue
+            query = urllib.parse.urlencode({"id": u.device_id, "timestamp": now_ms, "lat": f"{lat:.7f}",
+                                            "lon": f"{lon:.7f}", "speed": f"{speed / 0.514444:.2f}",
+                                            "bearing": f"{bearing:.0f}", "batt": 80})
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/osmand?{query}", timeout=5) as response:
+                    response.read()
+            except (urllib.error.URLError, OSError):
+                self.failures += 1
 
     def post_one(self, now: datetime | None = None) -> None:
         now = now or datetime.now(SHANGHAI)
@@ -173,15 +216,29 @@ class FeedSimulator:
 
     # --- helpers -------------------------------------------------------------------------------
     def _random_point(self) -> tuple[float, float]:
-        polygon = self.rng.choices(self.micro_grids, weights=self.households)[0]
-        minx, miny, maxx, maxy = polygon.bounds
-        while True:
-            lon, lat = self.rng.uniform(minx, maxx), self.rng.uniform(miny, maxy)
-            if polygon.contains(shapely.Point(lon, lat)):
-                return lon, lat
+        return point_in(self.rng.choices(self.micro_grids, weights=self.households)[0], self.rng)
 
     def _name(self) -> str:
         return self.rng.choice("王李张刘陈杨黄赵吴周徐孙") + self.rng.choice(["伟", "芳", "秀英", "建国", "敏", "磊"])
 
     def _phone(self) -> str:
         return "1" + self.rng.choice("3589") + "".join(self.rng.choice("0123456789") for _ in range(9))
+
+
+_M_PER_DEG = 111_320.0
+
+
+def _offset(lon: float, lat: float, bearing_deg: float, metres: float) -> tuple[float, float]:
+    b = math.radians(bearing_deg)
+    return (lon + metres * math.sin(b) / (_M_PER_DEG * math.cos(math.radians(lat))),
+            lat + metres * math.cos(b) / _M_PER_DEG)
+
+
+def _step_towards(lon: float, lat: float, to_lon: float, to_lat: float, metres: float) -> tuple[float, float, float]:
+    dx = (to_lon - lon) * _M_PER_DEG * math.cos(math.radians(lat))
+    dy = (to_lat - lat) * _M_PER_DEG
+    distance = math.hypot(dx, dy)
+    bearing = math.degrees(math.atan2(dx, dy)) % 360
+    if distance <= metres:
+        return to_lon, to_lat, bearing
+    return (*_offset(lon, lat, bearing, metres), bearing)
