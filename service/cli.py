@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 import threading
-from pathlib import Path
 
 from service.context import ServiceContext
 from service.domain.access import Role

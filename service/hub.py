@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 
 class EventHub:
@@ -32,7 +33,5 @@ class EventHub:
             self.bind(asyncio.get_running_loop())
         event = self._event
         assert event is not None
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout)
-        except TimeoutError:
-            pass

@@ -28,11 +28,11 @@ from service.channels.hotline12345 import SUBJECTS
 from service.channels.onlinehelp import HELP_TYPES
 from service.channels.police110 import ALARM_TYPES
 from service.context import ServiceContext
+from service.demo_street import point_in
 from service.domain import coords
 from service.domain.access import Role
 from service.domain.catalog import Channel
 from service.domain.gridcodes import Level
-from service.demo_street import point_in
 from service.domain.units import TYPICAL_SPEED_MS, UnitStatus, UnitType
 from service.store import areas as area_store
 from service.store import incidents as incident_store

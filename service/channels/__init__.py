@@ -6,8 +6,9 @@ CHANNEL and to_draft(payload). The registry below is what the HTTP layer mounts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import BaseModel
 

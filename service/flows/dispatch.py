@@ -6,6 +6,7 @@ database stays the record: every change is committed with its events before the 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -169,11 +170,9 @@ class DispatchFlow:
         for unit_id, ulon, ulat, incident_id, ilon, ilat, version in candidates:
             distance = float(coords.haversine_m(ulon, ulat, ilon, ilat))
             if distance <= self.settings.arrival_radius_m:
-                try:
+                with contextlib.suppress(Conflict):  # an operator acted first; their word stands
                     self.act(incident_id, ActionRequest(Action.ARRIVE, actor=f"gps:unit {unit_id}", version=version,
                                                         note=f"on scene, confirmed by GPS ({distance:.0f} m)"))
-                except Conflict:
-                    pass  # an operator acted first; their word stands
 
     # --- lifecycle ------------------------------------------------------------------------------
     def act(self, incident_id: int, request: ActionRequest) -> dict[str, Any]:

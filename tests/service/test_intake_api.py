@@ -144,7 +144,7 @@ def test_a_12345_csv_batch_is_taken_in_row_by_row(operator: TestClient) -> None:
 
 
 def test_a_csv_without_required_columns_is_refused(operator: TestClient) -> None:
-    r = operator.post("/api/v1/channels/hotline12345/batch.csv", content="order_no,content\nA,B\n".encode())
+    r = operator.post("/api/v1/channels/hotline12345/batch.csv", content=b"order_no,content\nA,B\n")
     assert r.status_code == 422 and r.json()["error"]["problems"][0]["field"] == "header"
 
 
