@@ -1,0 +1,85 @@
+"""Names the plugin shares with the service and with itself: layer ids, fields, event kinds, statuses."""
+
+from __future__ import annotations
+
+from enum import Enum, unique
+
+
+@unique
+class LayerId(Enum):
+    COMMUNITIES = "communities"
+    GRIDS = "grids"
+    MICRO_GRIDS = "micro_grids"
+    DEFENCE_ZONES = "defence_zones"
+    PATROL_ZONES = "patrol_zones"
+    TRACKS = "tracks"
+    UNITS = "units"
+    INCIDENTS = "incidents"
+
+
+AREA_LAYERS = (LayerId.COMMUNITIES, LayerId.GRIDS, LayerId.MICRO_GRIDS, LayerId.DEFENCE_ZONES, LayerId.PATROL_ZONES)
+HIDDEN_BY_DEFAULT = (LayerId.DEFENCE_ZONES, LayerId.PATROL_ZONES, LayerId.TRACKS)
+LAYER_TITLES = {LayerId.COMMUNITIES: "社区 Communities", LayerId.GRIDS: "网格 Grids",
+                LayerId.MICRO_GRIDS: "微网格 Micro-grids", LayerId.DEFENCE_ZONES: "防区 Defence zones",
+                LayerId.PATROL_ZONES: "巡区 Patrol zones", LayerId.TRACKS: "轨迹 Tracks (30 min)",
+                LayerId.UNITS: "力量 Units", LayerId.INCIDENTS: "事件 Incidents"}
+GROUP_NAME = "GridCommand"
+
+
+@unique
+class EventKind(Enum):
+    INCIDENT_CREATED = "incident.created"
+    INCIDENT_UPDATED = "incident.updated"
+    BOUNDARIES_CHANGED = "boundaries.changed"
+    UNIT_UPDATED = "unit.updated"
+    UNIT_MOVED = "unit.moved"
+    SLA_WARNING = "sla.warning"
+    SLA_BREACHED = "sla.breached"
+
+
+OPEN_STATUSES = ("received", "acknowledged", "dispatched", "en_route", "on_scene")
+
+
+@unique
+class Urgency(Enum):
+    """How close a case is to breaching its nearest SLA clock; drives its colour."""
+
+    BREACHED = "breached"
+    DUE = "due"            # under 20 % of the time left, or under 2 minutes
+    RUNNING = "running"
+    NONE = "none"
+
+
+DUE_SECONDS = 120
+
+
+@unique
+class ConnectionState(Enum):
+    DISCONNECTED = "disconnected"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+
+
+class SettingsKey:
+    """QgsSettings keys, under one prefix."""
+
+    PREFIX = "gridcommand/"
+    SERVICE_URL = PREFIX + "service_url"
+    TOKEN = PREFIX + "token"
+    PYTHON = PREFIX + "python"
+    DATA_DIR = PREFIX + "data_dir"
+
+
+# Fields of the live layers: (name, QVariant type name).
+INCIDENT_FIELDS = (("id", "int"), ("channel", "str"), ("category", "str"), ("description", "str"),
+                   ("status", "str"), ("priority", "int"), ("micro_grid", "str"), ("grid", "str"),
+                   ("community", "str"), ("reported_at", "str"), ("assigned_unit", "int"),
+                   ("duplicate_of", "int"), ("repeat_count", "int"), ("reporter_name", "str"),
+                   ("reporter_phone", "str"), ("address", "str"), ("breach_at", "double"),
+                   ("urgency", "str"), ("version", "int"))
+UNIT_FIELDS = (("id", "int"), ("callsign", "str"), ("name", "str"), ("unit_type", "str"), ("status", "str"),
+               ("stale", "bool"), ("heading", "double"), ("speed_ms", "double"), ("current_incident", "int"),
+               ("home_grid", "str"), ("version", "int"))
+AREA_FIELDS = (("code", "str"), ("name", "str"), ("level", "str"), ("parent_code", "str"), ("households", "int"))
+TRACK_FIELDS = (("unit_id", "int"), ("callsign", "str"))

@@ -1,0 +1,196 @@
+"""Applies the service's events to the layers one feature at a time: never a full reload."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from datetime import datetime
+from typing import Any, Callable
+
+from qgis.core import QgsGeometry, QgsPointXY
+from qgis.PyQt.QtCore import QObject, pyqtSignal
+
+from .definitions import AREA_LAYERS, DUE_SECONDS, OPEN_STATUSES, EventKind, LayerId, Urgency
+from .layers import LayerSet, geometry_from_geojson, make_feature
+
+TRACK_SECONDS = 30 * 60
+
+
+def breach_at(incident: dict[str, Any]) -> float | None:
+    """Epoch seconds of the nearest deadline among the case's running SLA clocks."""
+    deadlines = [datetime.fromisoformat(c["deadline"]).timestamp() for c in incident.get("sla") or []
+                 if c.get("stopped_at") is None]
+    return min(deadlines) if deadlines else None
+
+
+def urgency(deadline: float | None, now: float) -> Urgency:
+    if deadline is None:
+        return Urgency.NONE
+    left = deadline - now
+    if left <= 0:
+        return Urgency.BREACHED
+    return Urgency.DUE if left <= DUE_SECONDS else Urgency.RUNNING
+
+
+class LiveMap(QObject):
+    """The live state of incidents and units, mirrored in the layers."""
+
+    incident_changed = pyqtSignal(dict)     # the case as it now is
+    incident_removed = pyqtSignal(int)      # no longer open
+    new_incident = pyqtSignal(dict)         # for the alert
+    unit_changed = pyqtSignal(dict)
+    boundaries_changed = pyqtSignal()
+    sla_event = pyqtSignal(dict)
+
+    def __init__(self, layers: LayerSet, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.layers = layers
+        self.clock = clock
+        self.incidents: dict[int, dict[str, Any]] = {}
+        self.units: dict[int, dict[str, Any]] = {}
+        self._incident_fid: dict[int, int] = {}
+        self._unit_fid: dict[int, int] = {}
+        self._track_fid: dict[int, int] = {}
+        self._tracks: dict[int, deque[tuple[float, float, float]]] = {}
+        self.last_applied: float | None = None
+
+    # --- snapshot -------------------------------------------------------------------------------
+    def load_snapshot(self, snapshot: dict[str, Any]) -> None:
+        layers = snapshot.get("layers", {})
+        for layer_id in AREA_LAYERS:
+            if layer_id.value in layers:
+                self.layers.replace_features(layer_id, layers[layer_id.value]["features"])
+        if LayerId.INCIDENTS.value in layers:
+            features = [self._with_derived(f) for f in layers[LayerId.INCIDENTS.value]["features"]]
+            self._incident_fid = self.layers.replace_features(LayerId.INCIDENTS, features)
+            self.incidents = {f["properties"]["id"]: f["properties"] for f in features}
+            for props in self.incidents.values():
+                self.incident_changed.emit(props)
+        if LayerId.UNITS.value in layers:
+            features = layers[LayerId.UNITS.value]["features"]
+            self._unit_fid = self.layers.replace_features(LayerId.UNITS, features)
+            self.units = {f["properties"]["id"]: f["properties"] for f in features}
+
+    def _with_derived(self, feature: dict[str, Any]) -> dict[str, Any]:
+        props = dict(feature["properties"])
+        props["breach_at"] = breach_at(props)
+        props["urgency"] = urgency(props["breach_at"], self.clock()).value
+        return {**feature, "properties": props}
+
+    # --- events ---------------------------------------------------------------------------------
+    def apply(self, event: dict[str, Any]) -> None:
+        kind = event.get("kind")
+        payload = event.get("payload") or {}
+        if kind in (EventKind.INCIDENT_CREATED.value, EventKind.INCIDENT_UPDATED.value):
+            self._apply_incident(payload, created=kind == EventKind.INCIDENT_CREATED.value)
+        elif kind == EventKind.UNIT_MOVED.value:
+            self._move_unit(payload)
+        elif kind == EventKind.UNIT_UPDATED.value:
+            self._apply_unit(payload)
+        elif kind == EventKind.BOUNDARIES_CHANGED.value:
+            self.boundaries_changed.emit()
+        elif kind in (EventKind.SLA_WARNING.value, EventKind.SLA_BREACHED.value):
+            self.sla_event.emit(payload)
+        self.last_applied = self.clock()
+
+    def _apply_incident(self, props: dict[str, Any], *, created: bool) -> None:
+        incident_id = props["id"]
+        layer = self.layers[LayerId.INCIDENTS]
+        provider = layer.dataProvider()
+        fid = self._incident_fid.get(incident_id)
+        if props.get("status") not in OPEN_STATUSES:
+            if fid is not None:
+                provider.deleteFeatures([fid])
+                del self._incident_fid[incident_id]
+            self.incidents.pop(incident_id, None)
+            layer.triggerRepaint()
+            self.incident_removed.emit(incident_id)
+            return
+        props = self._with_derived({"properties": props})["properties"]
+        geometry = geometry_from_geojson({"type": "Point", "coordinates": [props["lon"], props["lat"]]}) \
+            if props.get("lon") is not None else QgsGeometry()
+        if fid is None:
+            ok, added = provider.addFeatures([make_feature(layer.fields(), props, geometry)])
+            if ok:
+                self._incident_fid[incident_id] = added[0].id()
+        else:
+            fields = layer.fields()
+            provider.changeAttributeValues({fid: {i: _plain(props.get(fields.at(i).name()))
+                                                  for i in range(fields.count())}})
+            provider.changeGeometryValues({fid: geometry})
+        self.incidents[incident_id] = props
+        layer.triggerRepaint()
+        self.incident_changed.emit(props)
+        if created:
+            self.new_incident.emit(props)
+
+    def _apply_unit(self, props: dict[str, Any]) -> None:
+        unit_id = props["id"]
+        layer = self.layers[LayerId.UNITS]
+        provider = layer.dataProvider()
+        merged = {**self.units.get(unit_id, {}), **props}
+        fid = self._unit_fid.get(unit_id)
+        geometry = QgsGeometry.fromPointXY(QgsPointXY(merged["lon"], merged["lat"])) \
+            if merged.get("lon") is not None else QgsGeometry()
+        if fid is None:
+            ok, added = provider.addFeatures([make_feature(layer.fields(), merged, geometry)])
+            if ok:
+                self._unit_fid[unit_id] = added[0].id()
+        else:
+            fields = layer.fields()
+            provider.changeAttributeValues({fid: {i: _plain(merged.get(fields.at(i).name()))
+                                                  for i in range(fields.count()) if fields.at(i).name() in props}})
+            provider.changeGeometryValues({fid: geometry})
+        self.units[unit_id] = merged
+        layer.triggerRepaint()
+        self.unit_changed.emit(merged)
+
+    def _move_unit(self, fix: dict[str, Any]) -> None:
+        self._apply_unit({k: fix[k] for k in ("id", "lon", "lat", "heading", "speed_ms") if k in fix})
+        self._extend_track(fix["id"], fix["lon"], fix["lat"])
+
+    def _extend_track(self, unit_id: int, lon: float, lat: float) -> None:
+        now = self.clock()
+        points = self._tracks.setdefault(unit_id, deque())
+        points.append((now, lon, lat))
+        while points and points[0][0] < now - TRACK_SECONDS:
+            points.popleft()
+        layer = self.layers[LayerId.TRACKS]
+        provider = layer.dataProvider()
+        geometry = QgsGeometry.fromPolylineXY([QgsPointXY(x, y) for _, x, y in points]) if len(points) > 1 \
+            else QgsGeometry()
+        fid = self._track_fid.get(unit_id)
+        if fid is None:
+            props = {"unit_id": unit_id, "callsign": self.units.get(unit_id, {}).get("callsign")}
+            ok, added = provider.addFeatures([make_feature(layer.fields(), props, geometry)])
+            if ok:
+                self._track_fid[unit_id] = added[0].id()
+        else:
+            provider.changeGeometryValues({fid: geometry})
+        layer.triggerRepaint()
+
+    # --- the clock moves: countdowns cross their thresholds --------------------------------------
+    def refresh_urgency(self) -> int:
+        """Recolour cases whose urgency changed since last time; returns how many changed."""
+        now = self.clock()
+        layer = self.layers[LayerId.INCIDENTS]
+        index = layer.fields().indexOf("urgency")
+        changes = {}
+        for incident_id, props in self.incidents.items():
+            level = urgency(props.get("breach_at"), now).value
+            if level != props.get("urgency"):
+                props["urgency"] = level
+                fid = self._incident_fid.get(incident_id)
+                if fid is not None:
+                    changes[fid] = {index: level}
+        if changes:
+            layer.dataProvider().changeAttributeValues(changes)
+            layer.triggerRepaint()
+        return len(changes)
+
+    def feature_id(self, layer_id: LayerId, key: int) -> int | None:
+        return (self._incident_fid if layer_id is LayerId.INCIDENTS else self._unit_fid).get(key)
+
+
+def _plain(value: Any) -> Any:
+    return None if isinstance(value, (dict, list)) else value  # noqa: UP038 - QGIS 3.22 may run Python 3.9
