@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from service import demo_street
+from service.child_process import ServiceProcess
 from service.context import ServiceContext
 from service.settings import Settings
 
@@ -51,3 +52,11 @@ def ctx(settings: Settings) -> Iterator[ServiceContext]:
     context = ServiceContext(settings)
     yield context
     context.close()
+
+
+@pytest.fixture
+def service(data_dir: Path) -> Iterator[ServiceProcess]:
+    """A real service process on a free port over a copy of the demo street."""
+    proc = ServiceProcess(data_dir, extra_env={"GRIDCOMMAND_SSE_HEARTBEAT_SECONDS": "1"}).start()
+    yield proc
+    proc.stop()

@@ -95,6 +95,9 @@ class LiveMap(QObject):
 
     def _apply_incident(self, props: dict[str, Any], *, created: bool) -> None:
         incident_id = props["id"]
+        known = self.incidents.get(incident_id)
+        if known is not None and props.get("version", 0) < known.get("version", 0):
+            return  # an older state arriving late (a reply overtaken by the stream)
         layer = self.layers[LayerId.INCIDENTS]
         provider = layer.dataProvider()
         fid = self._incident_fid.get(incident_id)

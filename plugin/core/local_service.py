@@ -1,0 +1,67 @@
+"""Runs the bundled service beside QGIS (QProcess), and stops it when the plugin unloads."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from qgis.PyQt.QtCore import QObject, QProcess, QProcessEnvironment, pyqtSignal
+
+from .paths import service_root
+from .settings import PluginSettings
+
+
+class LocalService(QObject):
+    started = pyqtSignal(str)     # the local operator key
+    failed = pyqtSignal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.process: QProcess | None = None
+        self._output = b""
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.state() != QProcess.NotRunning
+
+    def start(self, settings: PluginSettings) -> None:
+        if self.running:
+            return
+        url = urlparse(settings.service_url)
+        data_dir = settings.service_data_dir()
+        process = QProcess(self)
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("GRIDCOMMAND_DATA_DIR", str(data_dir))
+        process.setProcessEnvironment(env)
+        process.setWorkingDirectory(str(service_root()))
+        process.setProcessChannelMode(QProcess.MergedChannels)
+        process.readyReadStandardOutput.connect(lambda: self._read(process, data_dir))
+        process.errorOccurred.connect(lambda _: self.failed.emit(process.errorString()))
+        process.finished.connect(lambda code, _status: self._finished(code))
+        self.process = process
+        self._output = b""
+        process.start(settings.python_for_service(), ["-m", "service", "serve", "--host", url.hostname or "127.0.0.1",
+                                                      "--port", str(url.port or 8765)])
+
+    def _read(self, process: QProcess, data_dir) -> None:  # type: ignore[no-untyped-def]
+        self._output += bytes(process.readAllStandardOutput())
+        if b"operator key" in self._output:
+            key_file = data_dir / "operator.key"
+            if key_file.exists():
+                self.started.emit(key_file.read_text().strip())
+                self._output = b""
+
+    def _finished(self, code: int) -> None:
+        if code != 0:
+            tail = self._output.decode("utf-8", errors="replace")[-600:]
+            self.failed.emit(f"the local service stopped (exit {code}): {tail}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        process, self.process = self.process, None
+        process.finished.disconnect()
+        if process.state() != QProcess.NotRunning:
+            process.terminate()
+            if not process.waitForFinished(5000):
+                process.kill()
+                process.waitForFinished(2000)

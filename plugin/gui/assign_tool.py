@@ -1,0 +1,75 @@
+"""The click-to-assign map tool: click a case, then a unit, then confirm; right-click a case for actions."""
+
+from __future__ import annotations
+
+from qgis.core import QgsFeatureRequest, QgsRectangle, QgsVectorLayer
+from qgis.gui import QgsMapCanvas, QgsMapMouseEvent, QgsMapTool
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtGui import QCursor
+from qgis.PyQt.QtWidgets import QInputDialog, QMenu
+
+from ..core.definitions import LayerId
+from ..core.dispatcher import Dispatcher
+from ..core.i18n import tr
+from ..core.layers import LayerSet
+
+SEARCH_PIXELS = 8
+LIFECYCLE = (("acknowledge", "Acknowledge"), ("en_route", "Unit en route"), ("arrive", "Unit on scene"),
+             ("escalate", "Escalate to law enforcement"), ("refer_mediation", "Refer to mediation"),
+             ("whistle", "Whistle departments…"), ("resolve", "Resolve"), ("close", "Close"),
+             ("mark_duplicate", "Mark duplicate of…"), ("cancel", "Cancel"))
+
+
+class AssignMapTool(QgsMapTool):
+    def __init__(self, canvas: QgsMapCanvas, layers: LayerSet, dispatcher: Dispatcher) -> None:
+        super().__init__(canvas)
+        self.layers = layers
+        self.dispatcher = dispatcher
+        self.setCursor(QCursor(Qt.CrossCursor))
+
+    def nearest(self, layer_id: LayerId, event: QgsMapMouseEvent) -> tuple[int | None, float]:
+        """The id of the feature of that layer nearest the click within a few pixels, and its distance."""
+        layer: QgsVectorLayer = self.layers[layer_id]
+        point = self.toLayerCoordinates(layer, event.pos())
+        radius = SEARCH_PIXELS * self.canvas().mapUnitsPerPixel()
+        rect = QgsRectangle(point.x() - radius, point.y() - radius, point.x() + radius, point.y() + radius)
+        best, best_d = None, None
+        for feature in layer.getFeatures(QgsFeatureRequest().setFilterRect(rect)):
+            d = feature.geometry().asPoint().sqrDist(point)
+            if best_d is None or d < best_d:
+                best, best_d = feature["id"], d
+        return best, best_d if best_d is not None else float("inf")
+
+    def canvasReleaseEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802
+        case, case_d = self.nearest(LayerId.INCIDENTS, event)
+        if event.button() == Qt.RightButton:
+            if case is not None:
+                self.dispatcher.select_case(case)
+                self.actions_menu().exec_(event.globalPos())
+            return
+        unit, unit_d = self.nearest(LayerId.UNITS, event) if self.dispatcher.case_id is not None else (None, 0.0)
+        if unit is not None and unit_d < case_d:  # a case is chosen: the nearer of case and unit wins the click
+            self.dispatcher.pick_unit(unit)
+        elif case is not None:
+            self.dispatcher.select_case(case)
+            self.layers[LayerId.INCIDENTS].selectByIds([self.dispatcher.live.feature_id(LayerId.INCIDENTS, case)])
+
+    def actions_menu(self) -> QMenu:
+        menu = QMenu()
+        for action, label in LIFECYCLE:
+            menu.addAction(tr(label), lambda a=action: self._act(a))
+        return menu
+
+    def _act(self, action: str) -> None:
+        if action == "whistle":
+            text, ok = QInputDialog.getText(None, tr("Whistle departments"),
+                                            tr("Departments, separated by commas (e.g. 城管,市场监管)"))
+            if ok and text.strip():
+                self.dispatcher.act("whistle", departments=[d.strip() for d in text.replace("，", ",").split(",")
+                                                            if d.strip()])
+        elif action == "mark_duplicate":
+            number, ok = QInputDialog.getInt(None, tr("Mark duplicate"), tr("Original case number"), 1, 1)
+            if ok:
+                self.dispatcher.act("mark_duplicate", duplicate_of=number)
+        else:
+            self.dispatcher.act(action)

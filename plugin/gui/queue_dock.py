@@ -1,0 +1,155 @@
+"""The incident queue dock: open cases most urgent first, filters, countdowns, and the selected case's
+panel with its recommended units and actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qgis.PyQt.QtCore import Qt, QTimer, pyqtSignal
+from qgis.PyQt.QtGui import QKeySequence
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QShortcut,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.definitions import OPEN_STATUSES
+from ..core.dispatcher import Dispatcher
+from ..core.i18n import tr
+from ..core.queue_model import CATEGORY_NAMES, ID_ROLE, IncidentQueueModel, QueueFilter
+
+CHANNELS = ("", "police110", "hotline12345", "citymgmt", "open311", "onlinehelp", "operator")
+
+
+class QueueDock(QDockWidget):
+    zoom_requested = pyqtSignal(int)
+
+    def __init__(self, dispatcher: Dispatcher, parent: QWidget | None = None) -> None:
+        super().__init__(tr("GridCommand — incident queue"), parent)
+        self.setObjectName("GridCommandQueueDock")
+        self.dispatcher = dispatcher
+        self.model = IncidentQueueModel()
+        self.proxy = QueueFilter()
+        self.proxy.setSourceModel(self.model)
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.addLayout(self._filters())
+        self.table = QTableView(body)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.doubleClicked.connect(self._zoom)
+        self.table.selectionModel().currentRowChanged.connect(self._row_selected)
+        layout.addWidget(self.table, 3)
+        self.case_label = QLabel(tr("No case selected"), body)
+        self.case_label.setWordWrap(True)
+        self.case_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        layout.addWidget(self.case_label)
+        self.units = QListWidget(body)
+        self.units.itemClicked.connect(lambda item: dispatcher.pick_unit(item.data(Qt.UserRole)))
+        self.units.itemDoubleClicked.connect(lambda item: (dispatcher.pick_unit(item.data(Qt.UserRole)),
+                                                           dispatcher.assign()))
+        layout.addWidget(self.units, 2)
+        buttons = QHBoxLayout()
+        self.acknowledge_button = QPushButton(tr("Acknowledge (A)"), body)
+        self.acknowledge_button.clicked.connect(lambda: dispatcher.act("acknowledge"))
+        self.assign_button = QPushButton(tr("Assign (Enter)"), body)
+        self.assign_button.clicked.connect(dispatcher.assign)
+        buttons.addWidget(self.acknowledge_button)
+        buttons.addWidget(self.assign_button)
+        layout.addLayout(buttons)
+        self.setWidget(body)
+        QShortcut(QKeySequence("A"), body, lambda: dispatcher.act("acknowledge"), context=Qt.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence(Qt.Key_Return), body, dispatcher.assign, context=Qt.WidgetWithChildrenShortcut)
+
+        dispatcher.live.incident_changed.connect(self._changed)
+        dispatcher.live.incident_removed.connect(self.model.remove)
+        dispatcher.live.new_incident.connect(self._alert)
+        dispatcher.case_selected.connect(self._show_case)
+        dispatcher.recommendations_ready.connect(self._show_units)
+        dispatcher.unit_picked.connect(self._unit_picked)
+        self._ticker = QTimer(self)
+        self._ticker.timeout.connect(self.model.tick)
+        self._ticker.start(1000)
+        self._blink = QTimer(self)
+        self._blink.setSingleShot(True)
+        self._blink.timeout.connect(lambda: self.setWindowTitle(tr("GridCommand — incident queue")))
+
+    def _filters(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        channel = QComboBox()
+        channel.addItems([c or tr("all channels") for c in CHANNELS])
+        channel.currentIndexChanged.connect(lambda i: self.proxy.set_filter("channel", CHANNELS[i]))
+        status = QComboBox()
+        statuses = ("",) + OPEN_STATUSES
+        status.addItems([s or tr("all statuses") for s in statuses])
+        status.currentIndexChanged.connect(lambda i: self.proxy.set_filter("status", statuses[i]))
+        category = QLineEdit()
+        category.setPlaceholderText(tr("category code"))
+        category.textChanged.connect(lambda t: self.proxy.set_filter("category", t))
+        grid = QLineEdit()
+        grid.setPlaceholderText(tr("grid code"))
+        grid.textChanged.connect(lambda t: self.proxy.set_filter("grid", t))
+        for widget in (channel, status, category, grid):
+            row.addWidget(widget)
+        return row
+
+    def _changed(self, incident: dict[str, Any]) -> None:
+        self.model.upsert(incident)
+        if incident.get("id") == self.dispatcher.case_id:
+            self._show_case(incident)
+
+    def _alert(self, incident: dict[str, Any]) -> None:
+        self.setWindowTitle(tr("GridCommand — NEW CASE {}").format(incident["id"]))
+        self._blink.start(4000)
+        QApplication.beep()
+
+    def _row_selected(self, current: Any, _previous: Any) -> None:
+        if current.isValid():
+            self.dispatcher.select_case(self.proxy.data(current, ID_ROLE))
+
+    def _zoom(self, index: Any) -> None:
+        case_id = self.proxy.data(index, ID_ROLE)
+        self.dispatcher.select_case(case_id)
+        self.zoom_requested.emit(case_id)
+
+    def select_row_of(self, case_id: int) -> None:
+        for row in range(self.proxy.rowCount()):
+            if self.proxy.data(self.proxy.index(row, 0), ID_ROLE) == case_id:
+                self.table.selectRow(row)
+                return
+
+    def _show_case(self, c: dict[str, Any]) -> None:
+        reporter = " ".join(filter(None, (c.get("reporter_name"), c.get("reporter_phone"))))
+        self.case_label.setText(
+            f"<b>#{c['id']} {CATEGORY_NAMES.get(c['category'], c['category'])}</b> · {c['status']} · "
+            f"P{c['priority']}<br>{c.get('description', '')}<br>{c.get('address') or ''} "
+            f"{tr('micro-grid')} {c.get('micro_grid') or tr('outside')}<br>{reporter}")
+
+    def _show_units(self, case_id: int, units: list[dict[str, Any]]) -> None:
+        self.units.clear()
+        for u in units:
+            item = QListWidgetItem(f"{u['rank']}. {u['callsign']} ({u['unit_type']}) — {u['reasons'][0]}")
+            item.setToolTip("\n".join(u["reasons"]))
+            item.setData(Qt.UserRole, u["unit_id"])
+            self.units.addItem(item)
+
+    def _unit_picked(self, unit: dict[str, Any]) -> None:
+        for i in range(self.units.count()):
+            item = self.units.item(i)
+            item.setSelected(item.data(Qt.UserRole) == unit["id"])
+        self.assign_button.setText(tr("Assign {} (Enter)").format(unit.get("callsign", unit["id"])))

@@ -1,0 +1,271 @@
+"""The plugin class: wires actions, layers, the live stream, the queue dock and the map tool together."""
+
+from __future__ import annotations
+
+import functools
+import traceback
+from typing import Any, Callable
+
+from qgis.core import Qgis, QgsMessageLog, QgsPointXY, QgsProject, QgsRectangle
+from qgis.PyQt.QtCore import Qt, QTimer
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction
+
+from .core.client import ApiResult, ServiceClient
+from .core.definitions import AREA_LAYERS, ConnectionState, LayerId
+from .core.dispatcher import Dispatcher
+from .core.exceptions import GridCommandPluginError
+from .core.i18n import install_translator, tr
+from .core.layers import LayerSet
+from .core.live import LiveMap
+from .core.local_service import LocalService
+from .core.paths import resources_dir
+from .core.queue_model import CATEGORY_NAMES
+from .core.settings import PluginSettings
+from .core.stream import LiveStream
+
+MENU = "&GridCommand"
+LOG_TAG = "GridCommand"
+
+
+def guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A slot that reports failures in the message bar and the log, never as a Python traceback dialog."""
+    @functools.wraps(method)
+    def wrapper(self: GridCommandPlugin, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except GridCommandPluginError as exc:
+            self.notify(exc.message, exc.level, exc.duration)
+        except Exception as exc:  # noqa: BLE001 - the operator's shift must go on
+            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.Critical)
+            self.notify(tr("GridCommand hit an error: {} (details in the log)").format(exc), Qgis.Critical)
+        return None
+    return wrapper
+
+
+class GridCommandPlugin:
+    def __init__(self, iface: Any) -> None:
+        self.iface = iface
+        self.settings = PluginSettings.load()
+        self.actions: list[QAction] = []
+        self.client: ServiceClient | None = None
+        self.layers: LayerSet | None = None
+        self.live: LiveMap | None = None
+        self.stream: LiveStream | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.dock: Any = None
+        self.tool: Any = None
+        self.status: Any = None
+        self.local = LocalService()
+        self.local.started.connect(self._local_started)
+        self.local.failed.connect(lambda text: self.notify(text, Qgis.Critical, 0))
+        self._timer = QTimer()
+        self._timer.timeout.connect(self._tick)
+        self.translator = None
+
+    # --- QGIS entry points ----------------------------------------------------------------------
+    def initGui(self) -> None:  # noqa: N802
+        self.translator = install_translator()
+        icon = QIcon(str(resources_dir() / "icons" / "gridcommand.svg"))
+        self.connect_action = self._action(icon, tr("Connect to the command center"), self.toggle_connection,
+                                           checkable=True)
+        self.local_action = self._action(QIcon(), tr("Start local service"), self.start_local_service)
+        self.settings_action = self._action(QIcon(), tr("Settings…"), self.open_settings)
+        self.tool_action = self._action(QIcon(), tr("Click-to-assign tool"), self.activate_tool, shortcut="F4",
+                                        checkable=True)
+        self.ack_action = self._action(QIcon(), tr("Acknowledge selected case"), self.acknowledge, shortcut="F2")
+        self.assign_action = self._action(QIcon(), tr("Assign picked (or best) unit"), self.assign, shortcut="F3")
+        self.toolbar = self.iface.addToolBar("GridCommand")
+        self.toolbar.setObjectName("GridCommandToolbar")
+        for action in (self.connect_action, self.tool_action, self.ack_action, self.assign_action):
+            self.toolbar.addAction(action)
+
+    def _action(self, icon: QIcon, text: str, slot: Callable[[], Any], *, shortcut: str | None = None,
+                checkable: bool = False) -> QAction:
+        action = QAction(icon, text, self.iface.mainWindow())
+        action.setCheckable(checkable)
+        action.triggered.connect(lambda *_: slot())
+        if shortcut:
+            self.iface.registerMainWindowAction(action, shortcut)
+        self.iface.addPluginToMenu(MENU, action)
+        self.actions.append(action)
+        return action
+
+    def unload(self) -> None:
+        self.disconnect()
+        self.local.stop()
+        for action in self.actions:
+            self.iface.removePluginMenu(MENU, action)
+            self.iface.unregisterMainWindowAction(action)
+        if getattr(self, "toolbar", None) is not None:
+            self.toolbar.deleteLater()
+        self.actions = []
+
+    # --- connecting -----------------------------------------------------------------------------
+    @guarded
+    def toggle_connection(self) -> None:
+        if self.client is None:
+            self.connect()
+        else:
+            self.disconnect()
+
+    def connect(self) -> None:
+        if not self.settings.token:
+            self.connect_action.setChecked(False)
+            raise GridCommandPluginError(tr("No access key: open GridCommand ▸ Settings, or start the local service"))
+        from .gui.assign_tool import AssignMapTool
+        from .gui.queue_dock import QueueDock
+        from .gui.status_widget import ConnectionStatus
+
+        self.client = ServiceClient(self.settings.service_url, self.settings.token)
+        self.layers = LayerSet(QgsProject.instance())
+        self.layers.add_to_project()
+        self.live = LiveMap(self.layers)
+        self.stream = LiveStream(self.client)
+        self.dispatcher = Dispatcher(self.client, self.live)
+        self.dispatcher.message.connect(lambda text, level: self.notify(text, level))
+        self.stream.event_received.connect(self._apply)
+        self.stream.state_changed.connect(self._stream_state)
+        self.live.boundaries_changed.connect(self._reload_boundaries)
+        self.live.sla_event.connect(self._sla_event)
+        self.dock = QueueDock(self.dispatcher, self.iface.mainWindow())
+        self.dock.zoom_requested.connect(self.zoom_to_case)
+        self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.tool = AssignMapTool(self.iface.mapCanvas(), self.layers, self.dispatcher)
+        self.status = ConnectionStatus(self.stream)
+        self.iface.statusBarIface().addPermanentWidget(self.status)
+        self.connect_action.setChecked(True)
+        self.client.get("/open311/v2/services.json", self._categories)
+        self.client.get("/api/v1/snapshot", self._snapshot_loaded)
+        self._timer.start(1000)
+
+    def disconnect(self) -> None:
+        self._timer.stop()
+        if self.stream is not None:
+            self.stream.stop()
+        if self.client is not None:
+            self.client.abort_all()
+        if self.tool is not None and self.iface.mapCanvas().mapTool() is self.tool:
+            self.iface.mapCanvas().unsetMapTool(self.tool)
+        if self.dock is not None:
+            self.iface.removeDockWidget(self.dock)
+            self.dock.deleteLater()
+        if self.status is not None:
+            self.iface.statusBarIface().removeWidget(self.status)
+            self.status.deleteLater()
+        if self.layers is not None:
+            self.layers.remove_from_project()
+        self.client = self.layers = self.live = self.stream = self.dispatcher = None
+        self.dock = self.tool = self.status = None
+        if getattr(self, "connect_action", None) is not None:
+            self.connect_action.setChecked(False)
+
+    @guarded
+    def _snapshot_loaded(self, result: ApiResult) -> None:
+        if self.live is None or self.stream is None:
+            return
+        if not result.ok:
+            message = result.error
+            self.disconnect()
+            raise GridCommandPluginError(tr("Cannot load the command center: {}").format(message), level=Qgis.Critical)
+        self.live.load_snapshot(result.data)
+        self.stream.start(result.data["last_event_id"])
+        assert self.layers is not None
+        extent = self.layers[LayerId.COMMUNITIES].extent()
+        if not extent.isEmpty():
+            self.iface.mapCanvas().setExtent(extent)
+            self.iface.mapCanvas().refresh()
+
+    @guarded
+    def _categories(self, result: ApiResult) -> None:
+        if result.ok:
+            CATEGORY_NAMES.update({s["service_code"]: s["service_name"] for s in result.data})
+
+    @guarded
+    def _apply(self, event: dict[str, Any]) -> None:
+        if self.live is not None:
+            self.live.apply(event)
+
+    @guarded
+    def _reload_boundaries(self) -> None:
+        if self.client is not None:
+            self.client.get("/api/v1/snapshot", self._boundaries_loaded,
+                            params={"layers": ",".join(layer.value for layer in AREA_LAYERS)})
+
+    @guarded
+    def _boundaries_loaded(self, result: ApiResult) -> None:
+        if result.ok and self.live is not None:
+            self.live.load_snapshot(result.data)
+
+    def _stream_state(self, state: str) -> None:
+        if state.startswith("refused"):
+            self.notify(tr("The service refused the access key ({}); check Settings").format(state[8:]), Qgis.Critical, 0)
+        elif state == ConnectionState.RECONNECTING.value:
+            self.notify(tr("Live stream interrupted; reconnecting…"), Qgis.Warning, 3)
+
+    def _sla_event(self, payload: dict[str, Any]) -> None:
+        level = Qgis.Critical if payload.get("state") == "breached" else Qgis.Warning
+        self.notify(tr("Case {}: {} clock {}").format(payload.get("incident_id"), payload.get("clock"),
+                                                     payload.get("state")), level, 5)
+
+    def _tick(self) -> None:
+        if self.live is not None:
+            self.live.refresh_urgency()
+
+    # --- operator actions -----------------------------------------------------------------------
+    @guarded
+    def activate_tool(self) -> None:
+        if self.tool is None:
+            self.tool_action.setChecked(False)
+            raise GridCommandPluginError(tr("Connect first"), level=Qgis.Info)
+        self.iface.mapCanvas().setMapTool(self.tool)
+        self.tool_action.setChecked(True)
+
+    @guarded
+    def acknowledge(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.act("acknowledge")
+
+    @guarded
+    def assign(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.assign()
+
+    @guarded
+    def zoom_to_case(self, case_id: int) -> None:
+        if self.live is None or self.layers is None:
+            return
+        case = self.live.incidents.get(case_id)
+        if not case or case.get("lon") is None:
+            return
+        canvas = self.iface.mapCanvas()
+        point = QgsPointXY(case["lon"], case["lat"])
+        half = 0.002
+        canvas.setExtent(QgsRectangle(point.x() - half, point.y() - half, point.x() + half, point.y() + half))
+        canvas.refresh()
+        fid = self.live.feature_id(LayerId.INCIDENTS, case_id)
+        if fid is not None:
+            self.layers[LayerId.INCIDENTS].selectByIds([fid])
+
+    @guarded
+    def start_local_service(self) -> None:
+        self.local.start(self.settings)
+        self.notify(tr("Starting the local service on {}…").format(self.settings.service_url), Qgis.Info, 3)
+
+    def _local_started(self, token: str) -> None:
+        self.settings.token = token
+        self.settings.save()
+        self.notify(tr("Local service running"), Qgis.Success, 3)
+        if self.client is None:
+            self.toggle_connection()
+
+    @guarded
+    def open_settings(self) -> None:
+        from .gui.settings_dialog import SettingsDialog
+
+        if SettingsDialog(self.settings, self.iface.mainWindow()).exec_() and self.client is not None:
+            self.disconnect()
+            self.connect()
+
+    def notify(self, text: str, level: int = Qgis.Info, duration: int = 5) -> None:
+        self.iface.messageBar().pushMessage("GridCommand", text, level, duration)
