@@ -79,6 +79,8 @@ class GridCommandPlugin:
         self.toolbar.setObjectName("GridCommandToolbar")
         for action in (self.connect_action, self.tool_action, self.ack_action, self.assign_action):
             self.toolbar.addAction(action)
+        if self.settings.autoconnect and self.settings.token:
+            self.iface.initializationCompleted.connect(self.toggle_connection)
 
     def _action(self, icon: QIcon, text: str, slot: Callable[[], Any], *, shortcut: str | None = None,
                 checkable: bool = False) -> QAction:

@@ -69,6 +69,7 @@ class SettingsKey:
     TOKEN = PREFIX + "token"
     PYTHON = PREFIX + "python"
     DATA_DIR = PREFIX + "data_dir"
+    AUTOCONNECT = PREFIX + "autoconnect"
 
 
 # Fields of the live layers: (name, QVariant type name).

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlparse
 
-from qgis.PyQt.QtCore import QObject, QProcess, QProcessEnvironment, pyqtSignal
+from qgis.core import QgsNetworkAccessManager
+from qgis.PyQt.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, QUrl, pyqtSignal
+from qgis.PyQt.QtNetwork import QNetworkReply, QNetworkRequest
 
 from .paths import service_root
 from .settings import PluginSettings
+
+HEALTH_WAIT_S = 30
 
 
 class LocalService(QObject):
@@ -18,6 +23,9 @@ class LocalService(QObject):
         super().__init__(parent)
         self.process: QProcess | None = None
         self._output = b""
+        self._token: str | None = None
+        self._url = ""
+        self._deadline = 0.0
 
     @property
     def running(self) -> bool:
@@ -39,16 +47,36 @@ class LocalService(QObject):
         process.finished.connect(lambda code, _status: self._finished(code))
         self.process = process
         self._output = b""
+        self._token = None
+        self._url = settings.service_url.rstrip("/")
         process.start(settings.python_for_service(), ["-m", "service", "serve", "--host", url.hostname or "127.0.0.1",
                                                       "--port", str(url.port or 8765)])
 
     def _read(self, process: QProcess, data_dir) -> None:  # type: ignore[no-untyped-def]
         self._output += bytes(process.readAllStandardOutput())
-        if b"operator key" in self._output:
+        if b"operator key" in self._output and self._token is None:
             key_file = data_dir / "operator.key"
             if key_file.exists():
-                self.started.emit(key_file.read_text().strip())
-                self._output = b""
+                self._token = key_file.read_text().strip()
+                self._deadline = time.monotonic() + HEALTH_WAIT_S
+                self._probe()
+
+    def _probe(self) -> None:
+        """The key is printed before the server binds: announce the service once /health answers."""
+        reply = QgsNetworkAccessManager.instance().get(QNetworkRequest(QUrl(self._url + "/health")))
+        reply.finished.connect(lambda: self._probed(reply))
+
+    def _probed(self, reply: QNetworkReply) -> None:
+        ok = reply.error() == QNetworkReply.NoError
+        reply.deleteLater()
+        if not self.running or self._token is None:
+            return
+        if ok:
+            self.started.emit(self._token)
+        elif time.monotonic() < self._deadline:
+            QTimer.singleShot(300, self._probe)
+        else:
+            self.failed.emit(f"the local service did not answer on {self._url} within {HEALTH_WAIT_S} s")
 
     def _finished(self, code: int) -> None:
         if code != 0:

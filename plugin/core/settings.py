@@ -19,13 +19,15 @@ class PluginSettings:
     token: str = ""
     python: str = ""
     data_dir: str = ""
+    autoconnect: bool = False
 
     @classmethod
     def load(cls) -> PluginSettings:
         s = QgsSettings()
         return cls(service_url=s.value(SettingsKey.SERVICE_URL, DEFAULT_URL) or DEFAULT_URL,
                    token=s.value(SettingsKey.TOKEN, "") or "", python=s.value(SettingsKey.PYTHON, "") or "",
-                   data_dir=s.value(SettingsKey.DATA_DIR, "") or "")
+                   data_dir=s.value(SettingsKey.DATA_DIR, "") or "",
+                   autoconnect=str(s.value(SettingsKey.AUTOCONNECT, "false")).lower() == "true")
 
     def save(self) -> None:
         s = QgsSettings()
@@ -33,6 +35,7 @@ class PluginSettings:
         s.setValue(SettingsKey.TOKEN, self.token)
         s.setValue(SettingsKey.PYTHON, self.python)
         s.setValue(SettingsKey.DATA_DIR, self.data_dir)
+        s.setValue(SettingsKey.AUTOCONNECT, self.autoconnect)
 
     def python_for_service(self) -> str:
         """The interpreter that runs the bundled service: configured, or python3 on PATH."""

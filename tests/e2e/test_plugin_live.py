@@ -128,3 +128,24 @@ def test_a_wrong_key_is_told_in_the_message_bar_and_the_plugin_keeps_working(plu
     plugin.connect()
     qtbot.waitUntil(lambda: any("cannot be reached" in m for m in bar.get_messages(Qgis.Critical)), timeout=10000)
     connect(plugin, service, qtbot)  # and it still connects afterwards
+
+
+def test_start_local_service_runs_the_bundled_service_and_unload_stops_it(plugin: Any, data_dir: Path,
+                                                                          qtbot: Any) -> None:
+    import sys
+
+    from qgis.PyQt.QtCore import QProcess
+
+    from service.child_process import free_port
+    plugin.settings.service_url = f"http://127.0.0.1:{free_port()}"
+    plugin.settings.data_dir = str(data_dir)
+    plugin.settings.python = sys.executable
+    plugin.settings.token = ""
+    plugin.start_local_service()
+    qtbot.waitUntil(lambda: plugin.stream is not None and plugin.stream.state is ConnectionState.CONNECTED,
+                    timeout=30000)
+    assert plugin.settings.token == (data_dir / "operator.key").read_text().strip()
+    process = plugin.local.process
+    assert process is not None and process.state() == QProcess.Running
+    plugin.unload()
+    assert process.state() == QProcess.NotRunning

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `make package`: build/gridcommand/ (the installable plugin folder) and dist/gridcommand.zip from
+# metadata.txt, the plugin code, resources/ and the bundled service/. Tests stay out.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+NAME=${1:-gridcommand}
+OUT=build/$NAME
+rm -rf "$OUT" "dist/$NAME.zip"
+mkdir -p "$OUT" dist
+cp -r plugin/. "$OUT/"
+cp metadata.txt requirements.txt "$OUT/"
+cp -r resources "$OUT/resources"
+cp -r service "$OUT/service"
+find "$OUT" -name __pycache__ -type d -prune -exec rm -rf {} +
+find "$OUT" -name '*.pyc' -delete
+(cd build && python3 -m zipfile -c "../dist/$NAME.zip" "$NAME")
+echo "built dist/$NAME.zip ($(du -h "dist/$NAME.zip" | cut -f1)) from $OUT"
