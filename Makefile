@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8765
 SPEED ?= 600
 PLUGIN_NAME := gridcommand
-export QT_QPA_PLATFORM ?= offscreen
+HEADLESS := QT_QPA_PLATFORM=offscreen
 
 .PHONY: help setup run serve test test-service test-plugin bench package lint typecheck clean
 
@@ -23,10 +23,10 @@ serve: setup ## the service alone on HOST:PORT (demo street, no simulator)
 	@$(PY) -m service serve --host "$(HOST)" --port "$(PORT)"
 
 test: setup ## every test: domain, API against a real database file, plugin in real QGIS, end to end
-	@$(PY) -m pytest -q tests
+	@$(HEADLESS) $(PY) -m pytest -q tests
 
 bench: setup ## benchmarks, each beside a baseline measured in the same run
-	@$(PY) -m bench
+	@$(HEADLESS) $(PY) -m bench
 
 package: ## build dist/gridcommand.zip: the installable QGIS plugin with the bundled service
 	@bash scripts/package.sh $(PLUGIN_NAME)

@@ -26,6 +26,7 @@ from .core.stream import LiveStream
 
 MENU = "&GridCommand"
 LOG_TAG = "GridCommand"
+SLA_SUMMARY_MS = 10_000
 
 
 def guarded(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -61,6 +62,11 @@ class GridCommandPlugin:
         self.local.failed.connect(lambda text: self.notify(text, Qgis.Critical, 0))
         self._timer = QTimer()
         self._timer.timeout.connect(self._tick)
+        self._sla_pending: list[dict[str, Any]] = []
+        self._sla_timer = QTimer()
+        self._sla_timer.setSingleShot(True)
+        self._sla_timer.setInterval(SLA_SUMMARY_MS)
+        self._sla_timer.timeout.connect(self._sla_summary)
         self.translator = None
 
     # --- QGIS entry points ----------------------------------------------------------------------
@@ -206,9 +212,23 @@ class GridCommandPlugin:
             self.notify(tr("Live stream interrupted; reconnecting…"), Qgis.Warning, 3)
 
     def _sla_event(self, payload: dict[str, Any]) -> None:
-        level = Qgis.Critical if payload.get("state") == "breached" else Qgis.Warning
-        self.notify(tr("Case {}: {} clock {}").format(payload.get("incident_id"), payload.get("clock"),
-                                                     payload.get("state")), level, 5)
+        """Collect SLA warnings and breaches; one summary every few seconds, not a message each."""
+        self._sla_pending.append(payload)
+        if not self._sla_timer.isActive():
+            self._sla_timer.start()
+
+    def _sla_summary(self) -> None:
+        pending, self._sla_pending = self._sla_pending, []
+        if not pending:
+            return
+        breached = [p for p in pending if p.get("state") == "breached"]
+        shown = breached or pending
+        cases = ", ".join(f"#{p.get('incident_id')} {p.get('clock')}" for p in shown[:5])
+        more = tr(" and {} more").format(len(shown) - 5) if len(shown) > 5 else ""
+        if breached:
+            self.notify(tr("SLA breached: {}{}").format(cases, more), Qgis.Critical, 8)
+        else:
+            self.notify(tr("SLA about to breach: {}{}").format(cases, more), Qgis.Warning, 6)
 
     def _tick(self) -> None:
         if self.live is not None:

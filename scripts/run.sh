@@ -36,7 +36,8 @@ token=$KEY
 autoconnect=true
 INI
     echo "opening QGIS with the GridCommand plugin connected to $URL"
-    qgis --profiles-path "$PROFILES" --nologo
+    # QGIS 3.22 crashes at start when the clipboard has no data, as under the offscreen platform.
+    env -u QT_QPA_PLATFORM qgis --profiles-path "$PROFILES" --nologo
 else
     [ -n "${DISPLAY:-}" ] && echo "(QGIS desktop is not installed: apt-get install qgis, then make run again)"
     WAIT=${PNG_AFTER:-60}
