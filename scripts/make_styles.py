@@ -11,38 +11,38 @@ from qgis.core import (
     QgsApplication,
     QgsFillSymbol,
     QgsLineSymbol,
+    QgsCategorizedSymbolRenderer,
     QgsMarkerSymbol,
     QgsPalLayerSettings,
     QgsProperty,
+    QgsRendererCategory,
     QgsSimpleMarkerSymbolLayerBase,
     QgsSingleSymbolRenderer,
-    QgsSymbolLayer,
     QgsTextBufferSettings,
     QgsTextFormat,
     QgsVectorLayerSimpleLabeling,
+    QgsWkbTypes,
 )
 from qgis.PyQt.QtGui import QColor, QFont
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from plugin.core.definitions import LayerId  # noqa: E402
+from plugin.core.definitions import CASE_COLOURS, CASE_SHAPES, UNIT_STATES, UNIT_TYPES, LayerId  # noqa: E402
 from plugin.core.layers import make_layer  # noqa: E402
 
-STATUS_COLOURS = ("CASE WHEN \"urgency\" = 'breached' THEN '#d7191c' WHEN \"urgency\" = 'due' THEN '#fd8d3c' "
-                  "WHEN \"status\" = 'received' THEN '#ffd92f' WHEN \"status\" = 'acknowledged' THEN '#e6ab02' "
-                  "WHEN \"status\" = 'dispatched' THEN '#74add1' WHEN \"status\" = 'en_route' THEN '#4575b4' "
-                  "WHEN \"status\" = 'on_scene' THEN '#1a9850' ELSE '#999999' END")
-# Category family -> marker shape: events circle, components square, disputes triangle, help star.
-CATEGORY_SHAPES = ("CASE WHEN left(\"category\", 1) = 'C' THEN 'square' WHEN left(\"category\", 3) = 'L01' "
-                   "THEN 'triangle' WHEN left(\"category\", 3) = 'L03' THEN 'star' ELSE 'circle' END")
-UNIT_COLOURS = ("CASE WHEN \"stale\" THEN '#9e9e9e' WHEN \"unit_type\" = 'patrol' THEN '#1f78b4' "
-                "WHEN \"unit_type\" = 'grid_worker' THEN '#33a02c' WHEN \"unit_type\" = 'law_enforcement' "
-                "THEN '#6a3d9a' WHEN \"unit_type\" = 'mediation' THEN '#ff7f00' ELSE '#b15928' END")
+CASE_FILL = {"breached": "#d7191c", "due": "#fd8d3c", "received": "#ffd92f", "acknowledged": "#e6ab02",
+             "dispatched": "#74add1", "en_route": "#4575b4", "on_scene": "#1a9850"}
+UNIT_FILL = {"patrol": "#1f78b4", "grid_worker": "#33a02c", "law_enforcement": "#6a3d9a", "mediation": "#ff7f00",
+             "department": "#b15928"}
 
 
 def labels(layer, expression: str, *, max_scale_denominator: float, size: float, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
     settings = QgsPalLayerSettings()
+    if layer.geometryType() == QgsWkbTypes.PolygonGeometry:
+        # A boundary's name sits on its centroid: one candidate, where free placement tries hundreds.
+        settings.placement = QgsPalLayerSettings.OverPoint
+        settings.centroidInside = True
     settings.fieldName = expression
     settings.isExpression = True
     text = QgsTextFormat()
@@ -51,7 +51,9 @@ def labels(layer, expression: str, *, max_scale_denominator: float, size: float,
     text.setFont(font)
     text.setSize(size)
     buffer = QgsTextBufferSettings()
-    buffer.setEnabled(True)
+    # A halo is drawn as a stroked path per glyph: dear on a wall map; boundary names on the light
+    # micro-grid fill read without it, so only point labels (over symbols) get one.
+    buffer.setEnabled(layer.geometryType() != QgsWkbTypes.PolygonGeometry)
     buffer.setSize(0.8)
     buffer.setColor(QColor("white"))
     text.setBuffer(buffer)
@@ -81,12 +83,12 @@ def main() -> None:
 
     layer = make_layer(LayerId.GRIDS)
     layer.setRenderer(QgsSingleSymbolRenderer(outline("#636363", 0.45, "dash")))
-    labels(layer, "\"name\"", max_scale_denominator=12000, size=9)
+    labels(layer, "\"name\"", max_scale_denominator=8000, size=9)
     layer.saveNamedStyle(str(out / "grids.qml"))
 
     layer = make_layer(LayerId.MICRO_GRIDS)
     layer.setRenderer(QgsSingleSymbolRenderer(outline("#bdbdbd", 0.2, fill="246,243,235,255")))
-    labels(layer, 'right("code", 2) || \' \' || "name"', max_scale_denominator=7000, size=7.5)
+    labels(layer, 'right("code", 2) || \' \' || "name"', max_scale_denominator=3000, size=7.5)
     layer.saveNamedStyle(str(out / "micro_grids.qml"))
 
     layer = make_layer(LayerId.DEFENCE_ZONES)
@@ -105,28 +107,31 @@ def main() -> None:
     layer.saveNamedStyle(str(out / "tracks.qml"))
 
     layer = make_layer(LayerId.INCIDENTS)
-    symbol = QgsMarkerSymbol.createSimple({"name": "circle", "size": "3.6", "outline_color": "#252525",
-                                           "outline_width": "0.3"})
-    marker = symbol.symbolLayer(0)
-    marker.setDataDefinedProperty(QgsSymbolLayer.PropertyFillColor, QgsProperty.fromExpression(STATUS_COLOURS))
-    marker.setDataDefinedProperty(QgsSymbolLayer.PropertyName, QgsProperty.fromExpression(CATEGORY_SHAPES))
-    marker.setDataDefinedProperty(QgsSymbolLayer.PropertySize, QgsProperty.fromExpression(
-        "CASE WHEN \"urgency\" IN ('breached', 'due') THEN 5.2 WHEN \"priority\" = 1 THEN 4.4 ELSE 3.6 END"))
-    layer.setRenderer(QgsSingleSymbolRenderer(symbol))
-    labels(layer, '"id"', max_scale_denominator=10000, size=7)
+    categories = []
+    for colour in CASE_COLOURS:
+        for shape in CASE_SHAPES:
+            for size in ("std", "big"):
+                symbol = QgsMarkerSymbol.createSimple({
+                    "name": shape, "color": CASE_FILL[colour], "outline_color": "#252525", "outline_width": "0.3",
+                    "size": "5.0" if size == "big" else "3.6"})
+                categories.append(QgsRendererCategory(f"{colour}|{shape}|{size}", symbol, f"{colour} {shape} {size}"))
+    layer.setRenderer(QgsCategorizedSymbolRenderer("style", categories))
+    layer.setLabelsEnabled(False)  # ids are in the queue and in identify; 10,000 labels would stall the map
     layer.saveNamedStyle(str(out / "incidents.qml"))
 
     layer = make_layer(LayerId.UNITS)
-    symbol = QgsMarkerSymbol.createSimple({"name": "arrowhead", "size": "3.4", "outline_width": "0.6"})
-    marker = symbol.symbolLayer(0)
-    marker.setShape(QgsSimpleMarkerSymbolLayerBase.ArrowHeadFilled)
-    marker.setDataDefinedProperty(QgsSymbolLayer.PropertyFillColor, QgsProperty.fromExpression(UNIT_COLOURS))
-    marker.setDataDefinedProperty(QgsSymbolLayer.PropertyStrokeColor, QgsProperty.fromExpression(UNIT_COLOURS))
-    marker.setDataDefinedProperty(QgsSymbolLayer.PropertyAngle, QgsProperty.fromExpression('coalesce("heading", 0)'))
-    marker.setDataDefinedProperty(QgsSymbolLayer.PropertySize, QgsProperty.fromExpression(
-        "CASE WHEN \"status\" IN ('assigned', 'en_route', 'on_scene') THEN 4.4 ELSE 3.2 END"))
-    layer.setRenderer(QgsSingleSymbolRenderer(symbol))
-    labels(layer, '"callsign"', max_scale_denominator=8000, size=7)
+    categories = []
+    for unit_type in UNIT_TYPES:
+        for state in UNIT_STATES:
+            colour = "#9e9e9e" if state == "stale" else UNIT_FILL[unit_type]
+            symbol = QgsMarkerSymbol.createSimple({"name": "arrowhead", "color": colour, "outline_color": colour,
+                                                   "outline_width": "0.6", "size": "4.4" if state == "busy" else "3.2"})
+            symbol.symbolLayer(0).setShape(QgsSimpleMarkerSymbolLayerBase.ArrowHeadFilled)
+            # Headings count clockwise from north; the arrowhead points east at angle 0.
+            symbol.setDataDefinedAngle(QgsProperty.fromExpression('coalesce("heading", 0) - 90'))
+            categories.append(QgsRendererCategory(f"{unit_type}|{state}", symbol, f"{unit_type} {state}"))
+    layer.setRenderer(QgsCategorizedSymbolRenderer("style", categories))
+    labels(layer, '"callsign"', max_scale_denominator=5000, size=7)
     layer.saveNamedStyle(str(out / "units.qml"))
     print("styles written to", out)
 

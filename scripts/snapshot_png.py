@@ -18,7 +18,7 @@ from plugin.core.render import render_png  # noqa: E402
 
 
 def main(url: str, key: str, out: str) -> None:
-    app = QgsApplication([], False)
+    app = QgsApplication([], True)  # labels need a QGuiApplication
     app.initQgis()
     request = urllib.request.Request(url.rstrip("/") + "/api/v1/snapshot", headers={"Authorization": f"Bearer {key}"})
     with urllib.request.urlopen(request, timeout=30) as response:

@@ -78,9 +78,29 @@ INCIDENT_FIELDS = (("id", "int"), ("channel", "str"), ("category", "str"), ("des
                    ("community", "str"), ("reported_at", "str"), ("assigned_unit", "int"),
                    ("duplicate_of", "int"), ("repeat_count", "int"), ("reporter_name", "str"),
                    ("reporter_phone", "str"), ("address", "str"), ("breach_at", "double"),
-                   ("urgency", "str"), ("version", "int"))
+                   ("urgency", "str"), ("style", "str"), ("version", "int"))
 UNIT_FIELDS = (("id", "int"), ("callsign", "str"), ("name", "str"), ("unit_type", "str"), ("status", "str"),
                ("stale", "bool"), ("heading", "double"), ("speed_ms", "double"), ("current_incident", "int"),
-               ("home_grid", "str"), ("version", "int"))
+               ("home_grid", "str"), ("style", "str"), ("version", "int"))
+
+# Styles are categorized on one precomputed key per feature: a hash lookup while drawing, where
+# data-defined expressions would be evaluated for every feature on every repaint.
+CASE_COLOURS = ("breached", "due", "received", "acknowledged", "dispatched", "en_route", "on_scene")
+CASE_SHAPES = ("circle", "square", "triangle", "star")   # event, component, dispute, help
+UNIT_TYPES = ("patrol", "grid_worker", "law_enforcement", "mediation", "department")
+UNIT_STATES = ("free", "busy", "stale")
+
+
+def case_style(status: str, urgency: str, category: str, priority: int | None) -> str:
+    colour = urgency if urgency in ("breached", "due") else status
+    shape = ("square" if category.startswith("C") else "triangle" if category.startswith("L01")
+             else "star" if category.startswith("L03") else "circle")
+    big = "big" if urgency in ("breached", "due") or priority == 1 else "std"
+    return f"{colour}|{shape}|{big}"
+
+
+def unit_style(unit_type: str, status: str, stale: bool) -> str:
+    state = "stale" if stale else "free" if status == "available" else "busy"
+    return f"{unit_type}|{state}"
 AREA_FIELDS = (("code", "str"), ("name", "str"), ("level", "str"), ("parent_code", "str"), ("households", "int"))
 TRACK_FIELDS = (("unit_id", "int"), ("callsign", "str"))

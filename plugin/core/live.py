@@ -10,7 +10,7 @@ from typing import Any, Callable
 from qgis.core import QgsGeometry, QgsPointXY
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
-from .definitions import AREA_LAYERS, DUE_SECONDS, OPEN_STATUSES, EventKind, LayerId, Urgency
+from .definitions import AREA_LAYERS, DUE_SECONDS, OPEN_STATUSES, EventKind, LayerId, Urgency, case_style, unit_style
 from .layers import LayerSet, geometry_from_geojson, make_feature
 
 TRACK_SECONDS = 30 * 60
@@ -67,7 +67,7 @@ class LiveMap(QObject):
             for props in self.incidents.values():
                 self.incident_changed.emit(props)
         if LayerId.UNITS.value in layers:
-            features = layers[LayerId.UNITS.value]["features"]
+            features = [self._unit_derived(f) for f in layers[LayerId.UNITS.value]["features"]]
             self._unit_fid = self.layers.replace_features(LayerId.UNITS, features)
             self.units = {f["properties"]["id"]: f["properties"] for f in features}
 
@@ -75,6 +75,14 @@ class LiveMap(QObject):
         props = dict(feature["properties"])
         props["breach_at"] = breach_at(props)
         props["urgency"] = urgency(props["breach_at"], self.clock()).value
+        props["style"] = case_style(props.get("status", ""), props["urgency"], props.get("category", ""),
+                                    props.get("priority"))
+        return {**feature, "properties": props}
+
+    @staticmethod
+    def _unit_derived(feature: dict[str, Any]) -> dict[str, Any]:
+        props = dict(feature["properties"])
+        props["style"] = unit_style(props.get("unit_type", ""), props.get("status", ""), bool(props.get("stale")))
         return {**feature, "properties": props}
 
     # --- events ---------------------------------------------------------------------------------
@@ -132,6 +140,8 @@ class LiveMap(QObject):
         layer = self.layers[LayerId.UNITS]
         provider = layer.dataProvider()
         merged = {**self.units.get(unit_id, {}), **props}
+        merged["style"] = unit_style(merged.get("unit_type", ""), merged.get("status", ""), bool(merged.get("stale")))
+        props = {**props, "style": merged["style"]}
         fid = self._unit_fid.get(unit_id)
         geometry = QgsGeometry.fromPointXY(QgsPointXY(merged["lon"], merged["lat"])) \
             if merged.get("lon") is not None else QgsGeometry()
@@ -178,14 +188,17 @@ class LiveMap(QObject):
         now = self.clock()
         layer = self.layers[LayerId.INCIDENTS]
         index = layer.fields().indexOf("urgency")
+        style_index = layer.fields().indexOf("style")
         changes = {}
         for incident_id, props in self.incidents.items():
             level = urgency(props.get("breach_at"), now).value
             if level != props.get("urgency"):
                 props["urgency"] = level
+                props["style"] = case_style(props.get("status", ""), level, props.get("category", ""),
+                                            props.get("priority"))
                 fid = self._incident_fid.get(incident_id)
                 if fid is not None:
-                    changes[fid] = {index: level}
+                    changes[fid] = {index: level, style_index: props["style"]}
         if changes:
             layer.dataProvider().changeAttributeValues(changes)
             layer.triggerRepaint()
