@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from qgis.core import Qgis, QgsMessageLog, QgsPointXY, QgsProject, QgsRectangle
 from qgis.PyQt.QtCore import Qt, QTimer

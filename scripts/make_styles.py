@@ -9,9 +9,9 @@ from pathlib import Path
 
 from qgis.core import (
     QgsApplication,
+    QgsCategorizedSymbolRenderer,
     QgsFillSymbol,
     QgsLineSymbol,
-    QgsCategorizedSymbolRenderer,
     QgsMarkerSymbol,
     QgsPalLayerSettings,
     QgsProperty,

@@ -1,12 +1,15 @@
-"""Shared fixtures: a real database file per test, copied from a demo-street template built once."""
+"""Shared fixtures: a real database file per test (copied from a demo-street template built once), a real
+service process, and the plugin loaded the way QGIS loads it."""
 
 from __future__ import annotations
 
+import configparser
 import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,3 +63,33 @@ def service(data_dir: Path) -> Iterator[ServiceProcess]:
     proc = ServiceProcess(data_dir, extra_env={"GRIDCOMMAND_SSE_HEARTBEAT_SECONDS": "1"}).start()
     yield proc
     proc.stop()
+
+
+# --- the plugin, loaded as QGIS loads it: metadata.txt read, version range checked, classFactory called
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split(".")[:2])
+
+
+@pytest.fixture
+def metadata() -> configparser.SectionProxy:
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "metadata.txt", encoding="utf-8")
+    return parser["general"]
+
+
+@pytest.fixture
+def plugin(qgis_iface: Any, qgis_new_project: Any, metadata: configparser.SectionProxy) -> Iterator[Any]:
+    from qgis.core import Qgis
+
+    running = _version_tuple(Qgis.QGIS_VERSION.split("-")[0])
+    assert _version_tuple(metadata["qgisMinimumVersion"]) <= running <= _version_tuple(metadata["qgisMaximumVersion"])
+    import plugin as package
+
+    instance = package.classFactory(qgis_iface)
+    instance.initGui()
+    qgis_iface.messageBar().clear_messages()
+    yield instance
+    instance.unload()

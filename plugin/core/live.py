@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from qgis.core import QgsGeometry, QgsPointXY
 from qgis.PyQt.QtCore import QObject, pyqtSignal

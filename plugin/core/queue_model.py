@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 
@@ -113,7 +114,4 @@ class QueueFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:  # noqa: N802
         source: IncidentQueueModel = self.sourceModel()  # type: ignore[assignment]
         incident = source._rows[row]
-        for name, wanted in self.filters.items():
-            if wanted and wanted not in str(incident.get(name) or ""):
-                return False
-        return True
+        return all(not wanted or wanted in str(incident.get(name) or "") for name, wanted in self.filters.items())

@@ -18,7 +18,6 @@ from qgis.PyQt.QtWidgets import QApplication  # noqa: E402
 
 from plugin.core.definitions import ConnectionState, LayerId  # noqa: E402
 from service.child_process import ServiceProcess  # noqa: E402
-from tests.plugin.conftest import metadata, plugin  # noqa: E402,F401
 from tests.service import payloads  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

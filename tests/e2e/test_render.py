@@ -17,7 +17,6 @@ from service.context import ServiceContext  # noqa: E402
 from service.settings import Settings  # noqa: E402
 from service.simulator import FeedSimulator  # noqa: E402
 from tests.e2e.test_plugin_live import connect  # noqa: E402
-from tests.plugin.conftest import metadata, plugin  # noqa: E402,F401
 
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "command_center.png"
 
