@@ -8,7 +8,7 @@ SPEED ?= 600
 PLUGIN_NAME := gridcommand
 HEADLESS := QT_QPA_PLATFORM=offscreen
 
-.PHONY: help setup run serve test test-service test-plugin bench package lint typecheck clean
+.PHONY: help setup run serve test bench package i18n styles lint typecheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -30,6 +30,12 @@ bench: setup ## benchmarks, each beside a baseline measured in the same run
 
 package: ## build dist/gridcommand.zip: the installable QGIS plugin with the bundled service
 	@bash scripts/package.sh $(PLUGIN_NAME)
+
+i18n: ## compile resources/i18n/*.ts to .qm (Debian qttools5-dev-tools: lrelease)
+	@for ts in resources/i18n/*.ts; do lrelease -silent "$$ts" -qm "$${ts%.ts}.qm"; done
+
+styles: setup ## regenerate resources/styles/*.qml from scripts/make_styles.py
+	@$(HEADLESS) $(PY) scripts/make_styles.py
 
 lint: setup ## ruff
 	@$(VENV)/bin/ruff check service plugin tests bench

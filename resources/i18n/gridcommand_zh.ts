@@ -1,0 +1,251 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>GridCommand</name>
+    <message>
+        <source> and {} more</source>
+        <translation>等{}件</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>签收</translation>
+    </message>
+    <message>
+        <source>Acknowledge (A)</source>
+        <translation>签收 (A)</translation>
+    </message>
+    <message>
+        <source>Acknowledge selected case</source>
+        <translation>签收选中事件</translation>
+    </message>
+    <message>
+        <source>Assign (Enter)</source>
+        <translation>派遣 (Enter)</translation>
+    </message>
+    <message>
+        <source>Assign picked (or best) unit</source>
+        <translation>派遣选中（或推荐首位）力量</translation>
+    </message>
+    <message>
+        <source>Assign {} (Enter)</source>
+        <translation>派遣 {} (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Cannot load the command center: {}</source>
+        <translation>无法加载指挥中心：{}</translation>
+    </message>
+    <message>
+        <source>Case</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Case {} — {} done</source>
+        <translation>事件 {} — {} 已完成</translation>
+    </message>
+    <message>
+        <source>Case {}: {}</source>
+        <translation>事件 {}：{}</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Click-to-assign tool</source>
+        <translation>点选派遣工具</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <source>Connect first</source>
+        <translation>请先连接</translation>
+    </message>
+    <message>
+        <source>Connect to the command center</source>
+        <translation>连接指挥中心</translation>
+    </message>
+    <message>
+        <source>Could not rank units: {}</source>
+        <translation>无法推荐力量：{}</translation>
+    </message>
+    <message>
+        <source>Departments, separated by commas (e.g. 城管,市场监管)</source>
+        <translation>部门，用逗号分隔（如 城管,市场监管）</translation>
+    </message>
+    <message>
+        <source>Escalate to law enforcement</source>
+        <translation>移交执法</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>GridCommand hit an error: {} (details in the log)</source>
+        <translation>GridCommand 出错：{}（详见日志）</translation>
+    </message>
+    <message>
+        <source>GridCommand — NEW CASE {}</source>
+        <translation>GridCommand — 新事件 {}</translation>
+    </message>
+    <message>
+        <source>GridCommand — incident queue</source>
+        <translation>GridCommand — 事件队列</translation>
+    </message>
+    <message>
+        <source>Live stream interrupted; reconnecting…</source>
+        <translation>实时数据中断，正在重连…</translation>
+    </message>
+    <message>
+        <source>Local service running</source>
+        <translation>本地服务已运行</translation>
+    </message>
+    <message>
+        <source>Mark duplicate</source>
+        <translation>标记重复</translation>
+    </message>
+    <message>
+        <source>Mark duplicate of…</source>
+        <translation>标记为重复…</translation>
+    </message>
+    <message>
+        <source>No access key: open GridCommand ▸ Settings, or start the local service</source>
+        <translation>没有访问密钥：请打开 GridCommand ▸ 设置，或启动本地服务</translation>
+    </message>
+    <message>
+        <source>No available unit to send</source>
+        <translation>没有可派遣的力量</translation>
+    </message>
+    <message>
+        <source>No case selected</source>
+        <translation>未选择事件</translation>
+    </message>
+    <message>
+        <source>Original case number</source>
+        <translation>原事件编号</translation>
+    </message>
+    <message>
+        <source>Refer to mediation</source>
+        <translation>转调解</translation>
+    </message>
+    <message>
+        <source>Reported</source>
+        <translation>上报时间</translation>
+    </message>
+    <message>
+        <source>Resolve</source>
+        <translation>办结</translation>
+    </message>
+    <message>
+        <source>SLA about to breach: {}{}</source>
+        <translation>即将超时：{}{}</translation>
+    </message>
+    <message>
+        <source>SLA breached: {}{}</source>
+        <translation>已超时：{}{}</translation>
+    </message>
+    <message>
+        <source>Select a case first</source>
+        <translation>请先选择事件</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <source>Someone acted on case {} first ({}); the view is refreshed</source>
+        <translation>事件 {} 已被他人处理（{}），视图已刷新</translation>
+    </message>
+    <message>
+        <source>Start local service</source>
+        <translation>启动本地服务</translation>
+    </message>
+    <message>
+        <source>Starting the local service on {}…</source>
+        <translation>正在 {} 启动本地服务…</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>The service refused the access key ({}); check Settings</source>
+        <translation>服务拒绝了访问密钥（{}），请检查设置</translation>
+    </message>
+    <message>
+        <source>Time left</source>
+        <translation>剩余时间</translation>
+    </message>
+    <message>
+        <source>Unit en route</source>
+        <translation>力量出发</translation>
+    </message>
+    <message>
+        <source>Unit on scene</source>
+        <translation>力量到场</translation>
+    </message>
+    <message>
+        <source>Whistle departments</source>
+        <translation>吹哨部门</translation>
+    </message>
+    <message>
+        <source>Whistle departments…</source>
+        <translation>吹哨部门…</translation>
+    </message>
+    <message>
+        <source>all channels</source>
+        <translation>全部渠道</translation>
+    </message>
+    <message>
+        <source>all statuses</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <source>category code</source>
+        <translation>类别代码</translation>
+    </message>
+    <message>
+        <source>connected</source>
+        <translation>已连接</translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation>连接中</translation>
+    </message>
+    <message>
+        <source>disconnected</source>
+        <translation>未连接</translation>
+    </message>
+    <message>
+        <source>grid code</source>
+        <translation>网格代码</translation>
+    </message>
+    <message>
+        <source>last event {} s ago</source>
+        <translation>最近事件 {} 秒前</translation>
+    </message>
+    <message>
+        <source>micro-grid</source>
+        <translation>微网格</translation>
+    </message>
+    <message>
+        <source>outside</source>
+        <translation>辖区外</translation>
+    </message>
+    <message>
+        <source>reconnecting</source>
+        <translation>重连中</translation>
+    </message>
+</context>
+</TS>
