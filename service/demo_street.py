@@ -186,8 +186,9 @@ def build(seed: int = 20260101) -> DemoStreet:
                                   sum(m.households or 0 for m in micro)))
             areas.extend(micro)
     communities = [a for a in areas if a.level is Level.COMMUNITY]
-    for c in communities:
-        c.households = sum(a.households or 0 for a in areas if a.level is Level.GRID and a.parent_code == c.code)
+    for community in communities:
+        community.households = sum(a.households or 0 for a in areas
+                                   if a.level is Level.GRID and a.parent_code == community.code)
 
     teams: list[DemoTeam] = []
     for d in range(5):

@@ -98,9 +98,9 @@ class FeedSimulator:
                      for u in units if u.current_incident}
         now_ms = int(time.time() * 1000)
         for u in units:
-            case = cases.get(u.current_incident)
+            case = cases.get(u.current_incident) if u.current_incident else None
             assert u.lon is not None and u.lat is not None
-            if case is not None and case.lon is not None and u.status in (UnitStatus.ASSIGNED.value,
+            if case is not None and case.lon is not None and case.lat is not None and u.status in (UnitStatus.ASSIGNED.value,
                                                                           UnitStatus.EN_ROUTE.value):
                 speed = TYPICAL_SPEED_MS[UnitType(u.unit_type)]
                 lon, lat, bearing = _step_towards(u.lon, u.lat, case.lon, case.lat, speed * dt_s)

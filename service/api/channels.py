@@ -16,6 +16,7 @@ from service.api.deps import ContextDep, PrincipalDep, check_channel
 from service.api.errors import problems_from_pydantic
 from service.channels import ADAPTERS, ChannelAdapter, hotline12345
 from service.context import Principal, ServiceContext
+from service.domain.catalog import Channel
 from service.domain.errors import FieldProblem, InvalidInput, ItemOutcome
 from service.domain.incident import IncidentDraft
 from service.store import incidents as incident_store
@@ -92,7 +93,8 @@ async def _json_items(request: Request) -> list[Any]:
         raise InvalidInput.one("body", f"not valid JSON: {exc}") from None
     if not isinstance(body, dict) or not isinstance(body.get("items"), list):
         raise InvalidInput.one("items", 'the body must be an object {"items": [ ... ]}')
-    return body["items"]
+    items: list[Any] = body["items"]
+    return items
 
 
 def _mount(adapter: ChannelAdapter) -> None:
@@ -139,7 +141,7 @@ for _adapter in ADAPTERS:
                             "2026-11-21T09:03:00+08:00,投诉,噪声扰民,夜间KTV噪音,浦沿路88号,120.1561,30.1644,"
                             "gcj02,王芳,13800001111,一般,"}}}})
 async def post_hotline_csv(request: Request, who: PrincipalDep, ctx: ContextDep, response: Response) -> BatchResult:
-    adapter = next(a for a in ADAPTERS if a.channel is hotline12345.Channel.HOTLINE_12345)
+    adapter = next(a for a in ADAPTERS if a.channel is Channel.HOTLINE_12345)
     check_channel(who, adapter.channel)
     try:
         text = (await request.body()).decode("utf-8-sig")

@@ -60,6 +60,7 @@ def snapshot(who: Reader, ctx: ContextDep,
              layers: str = Query(",".join(SnapshotLayer), description="Comma-separated layer names")) -> Response:
     wanted = _parse_layers(layers)
     out: dict[str, Any] = {}
+    features: list[Any]
     with ctx.db.read() as session:  # one transaction: every layer and the event id agree
         last = event_log.last_id(session)
         for layer in wanted:

@@ -179,7 +179,8 @@ def to_storage(crs: SourceCrs, x: ArrayLike, y: ArrayLike) -> tuple[FloatArray, 
 
 def valid_lon_lat(lon: FloatArray, lat: FloatArray) -> NDArray[np.bool_]:
     """Finite and on the globe: a conversion of a nonsense projected coordinate yields inf."""
-    return np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180.0) & (np.abs(lat) <= 90.0)
+    ok: NDArray[np.bool_] = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180.0) & (np.abs(lat) <= 90.0)
+    return ok
 
 
 EARTH_RADIUS_M = 6371008.8
@@ -191,4 +192,5 @@ def haversine_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLi
     dp = p2 - p1
     dl = np.radians(np.asarray(lon2, dtype=float) - np.asarray(lon1, dtype=float))
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    distance: FloatArray = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    return distance

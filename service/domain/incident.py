@@ -75,7 +75,7 @@ def normalize(drafts: list[IncidentDraft], *, locator: Locator, now: datetime
         if crs is not None and not results[i]:
             groups.setdefault(crs, []).append(i)
     for crs, idx in groups.items():
-        xs, ys = coords.to_storage(crs, [drafts[i].x for i in idx], [drafts[i].y for i in idx])
+        xs, ys = coords.to_storage(crs, [float(drafts[i].x or 0.0) for i in idx], [float(drafts[i].y or 0.0) for i in idx])
         ok = coords.valid_lon_lat(xs, ys)
         for j, i in enumerate(idx):
             if ok[j]:

@@ -102,7 +102,7 @@ def parse_json(body: Any, *, received: datetime) -> dict[str, Any]:
                 for k in ("latitude", "longitude") if not isinstance(coords.get(k), int | float)]
     if problems:
         raise InvalidInput(problems)
-    battery = location.get("battery") if isinstance(location.get("battery"), dict) else {}
+    battery: dict[str, Any] = location["battery"] if isinstance(location.get("battery"), dict) else {}
     level = battery.get("level")
     attributes = {k: location[k] for k in ("is_moving", "odometer", "event") if k in location}
     if isinstance(location.get("activity"), dict):

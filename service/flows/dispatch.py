@@ -80,8 +80,7 @@ class DispatchFlow:
 
     def _update_fleet(self, rows: Sequence[UnitRow | dict[str, Any]]) -> None:
         for r in rows:
-            get = r.get if isinstance(r, dict) else lambda k, _r=r: getattr(_r, k)
-            i = self._position_of.get(get("id"))
+            i = self._position_of.get(r["id"] if isinstance(r, dict) else r.id)
             if i is not None:
                 self.fleet.units[i] = _position(r)
         self.fleet.refresh()
@@ -168,6 +167,8 @@ class DispatchFlow:
                 .where(UnitRow.id.in_(unit_ids),
                        IncidentRow.status.in_([CaseStatus.DISPATCHED.value, CaseStatus.EN_ROUTE.value]))).all()
         for unit_id, ulon, ulat, incident_id, ilon, ilat, version in candidates:
+            if ulon is None or ulat is None or ilon is None or ilat is None:
+                continue
             distance = float(coords.haversine_m(ulon, ulat, ilon, ilat))
             if distance <= self.settings.arrival_radius_m:
                 with contextlib.suppress(Conflict):  # an operator acted first; their word stands
@@ -242,6 +243,8 @@ class DispatchFlow:
             session.execute(update(UnitRow).where(UnitRow.id == unit_id)
                             .values(**values, version=UnitRow.version + 1, updated_at=now))
             unit = unit_store.get(session=session, unit_id=unit_id)
+            if unit is None:
+                continue
             session.refresh(unit)
             rows.append(unit_store.as_dict(unit))
             events.append(NewEvent(EventKind.UNIT_UPDATED, Subject.UNIT, str(unit_id), rows[-1], now))
@@ -331,9 +334,9 @@ class DispatchFlow:
 
 
 def _position(r: UnitRow | dict[str, Any]) -> UnitPosition:
-    get = r.get if isinstance(r, dict) else lambda k: getattr(r, k)
-    return UnitPosition(get("id"), get("callsign"), UnitType(get("unit_type")), UnitStatus(get("status")),
-                        get("lon"), get("lat"), get("home_grid"), bool(get("stale")))
+    d = r if isinstance(r, dict) else unit_store.as_dict(r)
+    return UnitPosition(int(d["id"]), str(d["callsign"]), UnitType(d["unit_type"]), UnitStatus(d["status"]),
+                        d["lon"], d["lat"], d["home_grid"], bool(d["stale"]))
 
 
 def _iso_ms(ms: int) -> str:

@@ -70,9 +70,8 @@ class IntakeFlow:
                     resent_in_batch.append((i, first_in_batch[key]))
                 else:
                     first_in_batch[key] = i
-                    where = {"lon": n.lon, "lat": n.lat, "category": n.draft.category,
-                             "reported_at": n.draft.reported_at}
-                    match, local = self._index.match(**where), batch_index.match(**where)
+                    match, local = (index.match(lon=n.lon, lat=n.lat, category=n.draft.category,
+                                                reported_at=n.draft.reported_at) for index in (self._index, batch_index))
                     row = _row(n, now, incident_id=next(ids),
                                duplicate_of=match.duplicate_of if match.duplicate_of is not None else local.duplicate_of,
                                repeat_count=match.repeat_count + local.repeat_count)

@@ -64,7 +64,8 @@ def recent_since(*, session: Session, since: datetime) -> list[Recent]:
     rows = session.execute(select(IncidentRow.id, IncidentRow.lon, IncidentRow.lat, IncidentRow.category,
                                   IncidentRow.reported_at, IncidentRow.duplicate_of)
                            .where(IncidentRow.reported_at >= since, IncidentRow.lon.is_not(None)))
-    return [Recent(*r) for r in rows]
+    return [Recent(i, lon, lat, category, reported_at, duplicate_of)
+            for i, lon, lat, category, reported_at, duplicate_of in rows if lon is not None and lat is not None]
 
 
 def as_dict(row: IncidentRow | dict[str, Any]) -> dict[str, Any]:
@@ -74,8 +75,9 @@ def as_dict(row: IncidentRow | dict[str, Any]) -> dict[str, Any]:
     else:
         out = {name: getattr(row, name) for name in INCIDENT_FIELDS}
     for name in _TIME_FIELDS:
-        if out[name] is not None:
-            out[name] = out[name].isoformat()
+        value = out[name]
+        if isinstance(value, datetime):
+            out[name] = value.isoformat()
     return out
 
 

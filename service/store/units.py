@@ -37,8 +37,8 @@ def insert_fixes(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert fixes, silently skipping ones already stored (same unit, same device time)."""
     dialect = session.get_bind().dialect.name
     table = FixRow.__table__
-    statement = (postgresql.insert(table).on_conflict_do_nothing() if dialect == "postgresql"
-                 else sqlite.insert(table).on_conflict_do_nothing())
+    statement = (postgresql.insert(table).on_conflict_do_nothing() if dialect == "postgresql"  # type: ignore[arg-type]
+                 else sqlite.insert(table).on_conflict_do_nothing())  # type: ignore[arg-type]
     insert_rows(session, table, rows, statement=statement)  # type: ignore[arg-type]
 
 
