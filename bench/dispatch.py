@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import numpy as np
 
+from bench.baseline import raw_insert_rate
 from bench.intake import prepare_data_dir
 from bench.report import Report
 from service import demo_street
@@ -53,25 +54,11 @@ def fixes(rng: random.Random, devices: list[str], n: int, start: datetime, bound
 
 
 def raw_fix_rate(batches: list[list[dict[str, Any]]], template: Path, unit_of: dict[str, int]) -> float:
-    folder = Path(tempfile.mkdtemp(prefix="gc-raw-"))
-    db = folder / "raw.db"
-    shutil.copy(template, db)
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
     sql = ("INSERT INTO fixes (unit_id, time_ms, lon, lat, speed_ms, heading, accuracy, battery) "
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
-    started = time.perf_counter()
-    for batch in batches:
-        rows = [(unit_of[f["device_id"]], int(datetime.fromisoformat(f["time"]).timestamp() * 1000), f["lon"],
-                 f["lat"], f["speed_ms"], f["heading"], f["accuracy"], f["battery"]) for f in batch]
-        conn.execute("BEGIN")
-        conn.executemany(sql, rows)
-        conn.execute("COMMIT")
-    elapsed = time.perf_counter() - started
-    conn.close()
-    shutil.rmtree(folder)
-    return sum(map(len, batches)) / elapsed
+    rows = [[(unit_of[f["device_id"]], int(datetime.fromisoformat(f["time"]).timestamp() * 1000), f["lon"],
+              f["lat"], f["speed_ms"], f["heading"], f["accuracy"], f["battery"]) for f in batch] for batch in batches]
+    return raw_insert_rate(template, sql, rows)
 
 
 def run(report: Report) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -17,6 +16,7 @@ import httpx
 import numpy as np
 import shapely
 
+from bench.baseline import raw_insert_rate
 from bench.report import Report
 from service import demo_street
 from service.channels.hotline12345 import SUBJECTS
@@ -56,29 +56,15 @@ def work_orders(rng: random.Random, n: int, prefix: str, bounds: tuple[float, ..
 
 
 def raw_sqlite_rate(rows: list[list[dict[str, Any]]], template_db: Path) -> float:
-    """The same rows into the same incidents table with sqlite3 executemany: the floor under our intake."""
-    folder = Path(tempfile.mkdtemp(prefix="gc-raw-"))
-    db = folder / "raw.db"
-    shutil.copy(template_db, db)
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
+    """The same work orders as incident rows through plain sqlite3: the floor under our intake."""
     columns = ["channel", "external_id", "reported_at", "received_at", "category", "description", "lon", "lat",
                "source_crs", "address", "reporter_name", "reporter_phone", "priority", "status",
                "outside_jurisdiction", "repeat_count", "attributes", "version", "updated_at"]
     sql = f"INSERT INTO incidents ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    started = time.perf_counter()
-    for batch in rows:
-        values = [("hotline12345", r["order_no"], r["accepted_at"], r["accepted_at"], SUBJECTS[r["subject"]],
-                   r["content"], r["longitude"], r["latitude"], "GCJ02", None, r["citizen_name"], r["citizen_phone"],
-                   3, "received", 0, 0, "{}", 1, r["accepted_at"]) for r in batch]
-        conn.execute("BEGIN")
-        conn.executemany(sql, values)
-        conn.execute("COMMIT")
-    elapsed = time.perf_counter() - started
-    conn.close()
-    shutil.rmtree(folder)
-    return sum(len(b) for b in rows) / elapsed
+    batches = [[("hotline12345", r["order_no"], r["accepted_at"], r["accepted_at"], SUBJECTS[r["subject"]],
+                 r["content"], r["longitude"], r["latitude"], "GCJ02", None, r["citizen_name"], r["citizen_phone"],
+                 3, "received", 0, 0, "{}", 1, r["accepted_at"]) for r in batch] for batch in rows]
+    return raw_insert_rate(template_db, sql, batches)
 
 
 def run(report: Report) -> None:

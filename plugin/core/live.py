@@ -121,15 +121,7 @@ class LiveMap(QObject):
         props = self._with_derived({"properties": props})["properties"]
         geometry = geometry_from_geojson({"type": "Point", "coordinates": [props["lon"], props["lat"]]}) \
             if props.get("lon") is not None else QgsGeometry()
-        if fid is None:
-            ok, added = provider.addFeatures([make_feature(layer.fields(), props, geometry)])
-            if ok:
-                self._incident_fid[incident_id] = added[0].id()
-        else:
-            fields = layer.fields()
-            provider.changeAttributeValues({fid: {i: _plain(props.get(fields.at(i).name()))
-                                                  for i in range(fields.count())}})
-            provider.changeGeometryValues({fid: geometry})
+        self._upsert(LayerId.INCIDENTS, self._incident_fid, incident_id, props, geometry)
         self.incidents[incident_id] = props
         layer.triggerRepaint()
         self.incident_changed.emit(props)
@@ -139,25 +131,31 @@ class LiveMap(QObject):
     def _apply_unit(self, props: dict[str, Any]) -> None:
         unit_id = props["id"]
         layer = self.layers[LayerId.UNITS]
-        provider = layer.dataProvider()
         merged = {**self.units.get(unit_id, {}), **props}
         merged["style"] = unit_style(merged.get("unit_type", ""), merged.get("status", ""), bool(merged.get("stale")))
         props = {**props, "style": merged["style"]}
-        fid = self._unit_fid.get(unit_id)
         geometry = QgsGeometry.fromPointXY(QgsPointXY(merged["lon"], merged["lat"])) \
             if merged.get("lon") is not None else QgsGeometry()
-        if fid is None:
-            ok, added = provider.addFeatures([make_feature(layer.fields(), merged, geometry)])
-            if ok:
-                self._unit_fid[unit_id] = added[0].id()
-        else:
-            fields = layer.fields()
-            provider.changeAttributeValues({fid: {i: _plain(merged.get(fields.at(i).name()))
-                                                  for i in range(fields.count()) if fields.at(i).name() in props}})
-            provider.changeGeometryValues({fid: geometry})
+        self._upsert(LayerId.UNITS, self._unit_fid, unit_id, merged, geometry, changed=set(props))
         self.units[unit_id] = merged
         layer.triggerRepaint()
         self.unit_changed.emit(merged)
+
+    def _upsert(self, layer_id: LayerId, fids: dict[int, int], key: int, props: dict[str, Any],
+                geometry: QgsGeometry, changed: set[str] | None = None) -> None:
+        """Add the feature, or change it in place: only the named attributes when `changed` is given."""
+        layer = self.layers[layer_id]
+        provider = layer.dataProvider()
+        fid = fids.get(key)
+        if fid is None:
+            ok, added = provider.addFeatures([make_feature(layer.fields(), props, geometry)])
+            if ok:
+                fids[key] = added[0].id()
+            return
+        fields = layer.fields()
+        provider.changeAttributeValues({fid: {i: _plain(props.get(fields.at(i).name())) for i in range(fields.count())
+                                              if changed is None or fields.at(i).name() in changed}})
+        provider.changeGeometryValues({fid: geometry})
 
     def _move_unit(self, fix: dict[str, Any]) -> None:
         self._apply_unit({k: fix[k] for k in ("id", "lon", "lat", "heading", "speed_ms") if k in fix})

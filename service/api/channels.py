@@ -6,12 +6,12 @@ import csv
 import io
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from service.api import present
+from service.api.bodies import json_items
 from service.api.deps import ContextDep, PrincipalDep, check_channel
 from service.api.errors import problems_from_pydantic
 from service.channels import ADAPTERS, ChannelAdapter, hotline12345
@@ -86,17 +86,6 @@ def _batch(ctx: ServiceContext, adapter: ChannelAdapter, items: list[Any], respo
     return BatchResult(accepted=accepted, rejected=len(items) - accepted, results=results)
 
 
-async def _json_items(request: Request) -> list[Any]:
-    try:
-        body = orjson.loads(await request.body())
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput.one("body", f"not valid JSON: {exc}") from None
-    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-        raise InvalidInput.one("items", 'the body must be an object {"items": [ ... ]}')
-    items: list[Any] = body["items"]
-    return items
-
-
 def _mount(adapter: ChannelAdapter) -> None:
     model = adapter.model
 
@@ -114,7 +103,7 @@ def _mount(adapter: ChannelAdapter) -> None:
 
     async def post_batch(request: Request, who: PrincipalDep, ctx: ContextDep, response: Response) -> BatchResult:
         check_channel(who, adapter.channel)
-        items = await _json_items(request)
+        items = await json_items(request)
         return await run_in_threadpool(_batch, ctx, adapter, items, response)
 
     post_batch.__name__ = f"post_{adapter.path}_batch"

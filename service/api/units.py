@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from service.api.bodies import json_items
 from service.api.deps import ContextDep, Dispatcher, PrincipalDep, Reader
 from service.api.errors import problems_from_pydantic
 from service.context import ServiceContext
@@ -117,13 +118,7 @@ async def positions_batch(request: Request, who: PrincipalDep, ctx: ContextDep, 
     if not (who.role is Role.OPERATOR or (who.role is Role.FEED and who.channel == Channel.GPS_GATEWAY.value)):
         raise AccessDenied(f"a {who.role.value} key{' of channel ' + who.channel if who.channel else ''} "
                            "may not post positions", authenticated=True)
-    try:
-        body = orjson.loads(await request.body())
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput.one("body", f"not valid JSON: {exc}") from None
-    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-        raise InvalidInput.one("items", 'the body must be an object {"items": [ ... ]}')
-    raw = body["items"]
+    raw = await json_items(request)
     if len(raw) > ctx.settings.max_batch_items * 5:
         raise InvalidInput.one("items", f"at most {ctx.settings.max_batch_items * 5} fixes per batch")
     return await run_in_threadpool(_ingest_batch, ctx, raw, response)
