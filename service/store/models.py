@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from service.store.types import UtcDateTime
@@ -123,7 +123,7 @@ class UnitRow(Base):
     current_incident: Mapped[int | None] = mapped_column(Integer)
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
-    fix_time_ms: Mapped[int | None] = mapped_column(Integer)
+    fix_time_ms: Mapped[int | None] = mapped_column(BigInteger)  # epoch ms outgrow 32 bits
     speed_ms: Mapped[float | None] = mapped_column(Float)
     heading: Mapped[float | None] = mapped_column(Float)
     battery: Mapped[float | None] = mapped_column(Float)
@@ -139,7 +139,7 @@ class FixRow(Base):
     __table_args__ = {"sqlite_with_rowid": False}
 
     unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    time_ms: Mapped[int] = mapped_column(Integer, primary_key=True)
+    time_ms: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     speed_ms: Mapped[float | None] = mapped_column(Float)

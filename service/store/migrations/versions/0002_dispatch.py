@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("current_incident", sa.Integer()),
         sa.Column("lon", sa.Float()),
         sa.Column("lat", sa.Float()),
-        sa.Column("fix_time_ms", sa.Integer()),
+        sa.Column("fix_time_ms", sa.BigInteger()),
         sa.Column("speed_ms", sa.Float()),
         sa.Column("heading", sa.Float()),
         sa.Column("battery", sa.Float()),
@@ -40,7 +40,7 @@ def upgrade() -> None:
     op.create_table(
         "fixes",
         sa.Column("unit_id", sa.Integer(), primary_key=True),
-        sa.Column("time_ms", sa.Integer(), primary_key=True),
+        sa.Column("time_ms", sa.BigInteger(), primary_key=True),
         sa.Column("lon", sa.Float(), nullable=False),
         sa.Column("lat", sa.Float(), nullable=False),
         sa.Column("speed_ms", sa.Float()),
