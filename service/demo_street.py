@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
 from pyproj import Transformer
 from shapely.geometry import Point, Polygon
 from shapely.ops import unary_union
@@ -91,6 +92,7 @@ class DemoStreet:
     teams: list[DemoTeam]
     departments: dict[str, str]
     units: list[DemoUnit] = field(default_factory=list)
+    roads: list[Any] = field(default_factory=list)  # street centre lines: the demo's grids are bounded by streets
 
     def of_level(self, level: Level) -> list[DemoArea]:
         return [a for a in self.areas if a.level is level]
@@ -210,6 +212,7 @@ def build(seed: int = 20260101) -> DemoStreet:
     people = _roster(rng, grid_codes, teams)
     street = DemoStreet(areas, people, teams, dict(DEPARTMENTS))
     street.units = _units(rng, street)
+    street.roads = list(shapely.get_parts(unary_union([a.geometry.boundary for a in street.of_level(Level.GRID)])))
     return street
 
 

@@ -13,7 +13,7 @@ from service.api.deps import ContextDep, GisEditor, Reader
 from service.domain.errors import InvalidInput, NotFound
 from service.domain.gridcodes import Level
 from service.flows import boundary_files
-from service.flows.boundaries import replace_boundaries
+from service.flows.boundaries import replace_boundaries, replace_roads
 from service.flows.boundary_files import FieldMapping, FileFormat
 from service.store import areas as area_store
 from service.store.geojson import area_properties
@@ -72,6 +72,25 @@ async def import_boundaries(
 
     count = await run_in_threadpool(work)
     return {"level": level.value, "imported": count}
+
+
+@router.post("/roads/import", summary="Replace the road network ETAs are computed on",
+             description="Road centre lines from a GeoPackage, GeoJSON or zipped Shapefile, in the file's own CRS. "
+                         "Lines are noded where they cross. Once loaded, recommendations rank units by road distance.")
+async def import_roads(who: GisEditor, ctx: ContextDep, file: Annotated[UploadFile, File()],
+                       format: Annotated[FileFormat, Form()],
+                       name_field: Annotated[str | None, Form()] = None,
+                       layer: Annotated[str | None, Form()] = None) -> dict[str, Any]:
+    data = await file.read()
+
+    def work() -> dict[str, Any]:
+        rows = boundary_files.read_roads(data, fmt=format, name_field=name_field, layer=layer)
+        replace_roads(ctx, rows)
+        network = ctx.dispatch.fleet.roads
+        return {"roads": len(rows), "nodes": len(network) if network else 0,
+                "edges": network.edge_count if network else 0}
+
+    return await run_in_threadpool(work)
 
 
 @router.get("/boundaries/export", summary="One level's polygons as a GeoPackage, GeoJSON or zipped Shapefile")

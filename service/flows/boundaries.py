@@ -13,6 +13,7 @@ from service.domain.gridcodes import CODE_LENGTH, Level, parse_code
 from service.domain.units import UnitStatus, epoch_ms
 from service.store import areas as area_store
 from service.store import events as event_log
+from service.store import roads as road_store
 
 
 def install_demo_street(ctx: ServiceContext, street: DemoStreet) -> None:
@@ -29,6 +30,7 @@ def install_demo_street(ctx: ServiceContext, street: DemoStreet) -> None:
         area_store.replace_areas(session=session, rows=rows, levels=list(Level))
         area_store.replace_roster(session=session, people=people, teams=teams, departments=street.departments)
         area_store.replace_units(session=session, units=units)
+        road_store.replace_roads(session=session, rows=[{"name": None, "geometry": g} for g in street.roads])
         event_log.append(session, [_changed(ctx, rows)])
     ctx.boundaries_changed()
     ctx.dispatch.reload()
@@ -43,6 +45,15 @@ def replace_boundaries(ctx: ServiceContext, rows: Sequence[dict[str, Any]], leve
         area_store.replace_areas(session=session, rows=rows, levels=levels)
         event_log.append(session, [_changed(ctx, rows)])
     ctx.boundaries_changed()
+
+
+def replace_roads(ctx: ServiceContext, rows: Sequence[dict[str, Any]]) -> None:
+    with ctx.db.write() as session:
+        road_store.replace_roads(session=session, rows=rows)
+        event_log.append(session, [NewEvent(EventKind.BOUNDARIES_CHANGED, Subject.AREA, "roads",
+                                            {"levels": ["roads"], "count": len(rows)}, ctx.clock.now())])
+    ctx.dispatch.reload()
+    ctx.hub.notify()
 
 
 def _changed(ctx: ServiceContext, rows: Sequence[dict[str, Any]]) -> NewEvent:

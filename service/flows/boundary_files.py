@@ -56,24 +56,10 @@ class FieldMapping:
 def read_boundaries(data: bytes, *, fmt: FileFormat, level: Level, mapping: FieldMapping,
                     layer: str | None = None, known_parents: set[str] | None = None) -> list[dict[str, Any]]:
     """Parse a boundary file into area rows in the stored CRS; raises InvalidInput with every problem."""
-    from pyogrio.raw import read  # GDAL is loaded only by whoever imports boundaries
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = _materialize(data, fmt, Path(tmp))
-        try:
-            meta, _, wkb, columns = read(path, layer=layer)
-        except Exception as exc:  # GDAL's own errors name the file problem well
-            raise InvalidInput.one("file", f"cannot read as {fmt.value}: {exc}") from None
-    names = list(meta["fields"])
-    values = dict(zip(names, columns))
+    names, values, geoms = _read_file(data, fmt, layer)
     missing = [mapping.column(t) for t in ("code", "name") if mapping.column(t) not in values]
     if missing:
         raise InvalidInput.one("mapping", f"the file has no attribute(s) {missing}; it has {names}")
-    geoms = shapely.from_wkb(np.asarray(wkb, dtype=object))
-    source_crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else CRS.from_epsg(4326)
-    if not source_crs.equals(CRS.from_epsg(4326)):
-        transformer = Transformer.from_crs(source_crs, CRS.from_epsg(4326), always_xy=True)
-        geoms = shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
 
     def value(target: str, i: int) -> Any:
         column = values.get(mapping.column(target))
@@ -115,6 +101,39 @@ def read_boundaries(data: bytes, *, fmt: FileFormat, level: Level, mapping: Fiel
     if problems:
         raise InvalidInput(problems)
     return rows
+
+
+def read_roads(data: bytes, *, fmt: FileFormat, name_field: str | None = None,
+               layer: str | None = None) -> list[dict[str, Any]]:
+    """Road centre lines in the stored CRS; every feature must be a line."""
+    names, values, geoms = _read_file(data, fmt, layer)
+    if name_field and name_field not in values:
+        raise InvalidInput.one("name_field", f"the file has no attribute {name_field!r}; it has {names}")
+    problems = [FieldProblem(f"features[{i}].geometry", "must be a line")
+                for i, g in enumerate(geoms) if g is None or g.geom_type not in ("LineString", "MultiLineString")]
+    if problems:
+        raise InvalidInput(problems)
+    return [{"name": str(values[name_field][i]) if name_field and values[name_field][i] is not None else None,
+             "geometry": g} for i, g in enumerate(geoms)]
+
+
+def _read_file(data: bytes, fmt: FileFormat, layer: str | None) -> tuple[list[str], dict[str, Any], Any]:
+    """Attribute names, attribute columns and geometries (in EPSG:4326) of a vector file."""
+    from pyogrio.raw import read  # GDAL is loaded only by whoever imports files
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _materialize(data, fmt, Path(tmp))
+        try:
+            meta, _, wkb, columns = read(path, layer=layer)
+        except Exception as exc:  # GDAL's own errors name the file problem well
+            raise InvalidInput.one("file", f"cannot read as {fmt.value}: {exc}") from None
+    names = list(meta["fields"])
+    geoms = shapely.from_wkb(np.asarray(wkb, dtype=object))
+    source_crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else CRS.from_epsg(4326)
+    if not source_crs.equals(CRS.from_epsg(4326)):
+        transformer = Transformer.from_crs(source_crs, CRS.from_epsg(4326), always_xy=True)
+        geoms = shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return names, dict(zip(names, columns)), geoms
 
 
 def write_boundaries(rows: list[dict[str, Any]], *, fmt: FileFormat, layer: str) -> bytes:

@@ -22,10 +22,12 @@ from service.domain.errors import Conflict, FieldProblem, InvalidInput, ItemOutc
 from service.domain.events import EventKind, NewEvent, Subject
 from service.domain.lifecycle import OPEN_STATUSES, Action, ActionRequest, CaseState, CaseStatus, plan
 from service.domain.recommend import Fleet, Recommendation, UnitPosition, rank
+from service.domain.roads import RoadNetwork
 from service.domain.sla import ClockState, SlaPolicy, clocks
 from service.domain.units import SERVES, UnitStatus, UnitType, epoch_ms, from_epoch_ms
 from service.store import events as event_log
 from service.store import incidents as incident_store
+from service.store import roads as road_store
 from service.store import units as unit_store
 from service.store.db import Database
 from service.store.models import IncidentRow, UnitRow
@@ -68,9 +70,11 @@ class DispatchFlow:
 
     # --- the fleet ------------------------------------------------------------------------------
     def reload(self) -> None:
+        """Units, and the road network when one is loaded, from the record."""
         with self._db.read() as session, self._lock:
             rows = unit_store.all_units(session=session)
-            self.fleet = Fleet([_position(r) for r in rows])
+            lines = road_store.all_lines(session=session)
+            self.fleet = Fleet([_position(r) for r in rows], roads=RoadNetwork(lines) if lines else None)
             self._by_device = {r.device_id: r.id for r in rows if r.device_id}
             self._position_of = {r.id: i for i, r in enumerate(rows)}
             self._fix_ms = {r.id: r.fix_time_ms for r in rows if r.fix_time_ms is not None}

@@ -165,6 +165,16 @@ class CaseActionRow(Base):
     at: Mapped[datetime]
 
 
+class RoadRow(Base):
+    """A road centre line of the network ETAs are computed on."""
+
+    __tablename__ = "roads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(128))
+    geometry_wkb: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class EventRow(Base):
     """The event log: every change, appended in the transaction that makes it."""
 
