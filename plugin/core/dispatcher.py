@@ -15,6 +15,7 @@ from .live import LiveMap
 
 class Dispatcher(QObject):
     case_selected = pyqtSignal(dict)
+    area_identified = pyqtSignal(dict)               # a micro-grid: parents, households, staff
     recommendations_ready = pyqtSignal(int, list)   # case id, ranked units
     unit_picked = pyqtSignal(dict)
     action_done = pyqtSignal(dict)                  # the case after the action
@@ -47,6 +48,15 @@ class Dispatcher(QObject):
             return
         self.recommendations = result.data["units"]
         self.recommendations_ready.emit(case_id, self.recommendations)
+
+    def identify_area(self, code: str) -> None:
+        self.client.get(f"/api/v1/areas/{code}", self._identified)
+
+    def _identified(self, result: ApiResult) -> None:
+        if result.ok:
+            self.area_identified.emit(result.data)
+        else:
+            self.message.emit(tr("Could not identify the area: {}").format(result.error), Qgis.Warning)
 
     def pick_unit(self, unit_id: int) -> None:
         self.unit_id = unit_id

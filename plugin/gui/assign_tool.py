@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qgis.core import QgsFeatureRequest, QgsRectangle, QgsVectorLayer
+from qgis.core import QgsFeatureRequest, QgsGeometry, QgsRectangle, QgsVectorLayer
 from qgis.gui import QgsMapCanvas, QgsMapMouseEvent, QgsMapTool
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QCursor
@@ -53,6 +53,17 @@ class AssignMapTool(QgsMapTool):
         elif case is not None:
             self.dispatcher.select_case(case)
             self.layers[LayerId.INCIDENTS].selectByIds([self.dispatcher.live.feature_id(LayerId.INCIDENTS, case)])
+        elif unit is None:
+            code = self.micro_grid_at(event)
+            if code:
+                self.dispatcher.identify_area(code)
+
+    def micro_grid_at(self, event: QgsMapMouseEvent) -> str | None:
+        layer: QgsVectorLayer = self.layers[LayerId.MICRO_GRIDS]
+        point = self.toLayerCoordinates(layer, event.pos())
+        probe = QgsGeometry.fromPointXY(point)
+        request = QgsFeatureRequest().setFilterRect(probe.boundingBox())
+        return next((f["code"] for f in layer.getFeatures(request) if f.geometry().intersects(probe)), None)
 
     def actions_menu(self) -> QMenu:
         menu = QMenu()

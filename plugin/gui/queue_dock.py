@@ -82,6 +82,7 @@ class QueueDock(QDockWidget):
         dispatcher.case_selected.connect(self._show_case)
         dispatcher.recommendations_ready.connect(self._show_units)
         dispatcher.unit_picked.connect(self._unit_picked)
+        dispatcher.area_identified.connect(self._show_area)
         self._ticker = QTimer(self)
         self._ticker.timeout.connect(self.model.tick)
         self._ticker.start(1000)
@@ -139,6 +140,12 @@ class QueueDock(QDockWidget):
             f"<b>#{c['id']} {CATEGORY_NAMES.get(c['category'], c['category'])}</b> · {c['status']} · "
             f"P{c['priority']}<br>{c.get('description', '')}<br>{c.get('address') or ''} "
             f"{tr('micro-grid')} {c.get('micro_grid') or tr('outside')}<br>{reporter}")
+
+    def _show_area(self, area: dict[str, Any]) -> None:
+        parents = " · ".join(p["name"] for p in area.get("parents", []) if p["level"] != "street")
+        staff = "、".join(f"{s['name']}（{tr(s['role'])}）" for s in area.get("staff", []))
+        self.case_label.setText(f"<b>{area['name']}</b> {area['code']}<br>{parents}<br>"
+                                f"{tr('households')}: {area.get('households') or '—'}<br>{tr('on duty')}: {staff or '—'}")
 
     def _show_units(self, case_id: int, units: list[dict[str, Any]]) -> None:
         self.units.clear()

@@ -247,5 +247,33 @@
         <source>reconnecting</source>
         <translation>重连中</translation>
     </message>
+    <message>
+        <source>Could not identify the area: {}</source>
+        <translation>无法识别该区域：{}</translation>
+    </message>
+    <message>
+        <source>households</source>
+        <translation>户数</translation>
+    </message>
+    <message>
+        <source>on duty</source>
+        <translation>在岗人员</translation>
+    </message>
+    <message>
+        <source>grid_head</source>
+        <translation>网格长</translation>
+    </message>
+    <message>
+        <source>full_time_grid_worker</source>
+        <translation>专职网格员</translation>
+    </message>
+    <message>
+        <source>part_time_grid_worker</source>
+        <translation>兼职网格员</translation>
+    </message>
+    <message>
+        <source>grid_instructor</source>
+        <translation>网格指导员</translation>
+    </message>
 </context>
 </TS>

@@ -126,3 +126,24 @@ def most_urgent(all_clocks: list[Clock], now: datetime) -> float | None:
     remaining = [c.seconds_to_breach(now) for c in all_clocks if c.stopped_at is None]
     return min((r for r in remaining if r is not None), default=None)
 
+
+
+def new_alerts(case_clocks: list[Clock], flags: dict[str, str]) -> list[tuple[Clock, str]]:
+    """Warnings and breaches not yet announced (`flags`: clock kind -> last level announced)."""
+    out = []
+    for c in case_clocks:
+        level = {ClockState.WARNING: "warning", ClockState.BREACHED: "breached"}.get(c.state)
+        if level is None or flags.get(c.kind.value) in (level, "breached"):
+            continue
+        out.append((c, level))
+    return out
+
+
+def next_alert_at(case_clocks: list[Clock], flags: dict[str, str]) -> datetime | None:
+    """When this case next needs looking at: its earliest threshold not yet announced."""
+    times = []
+    for c in case_clocks:
+        if c.stopped_at is not None or flags.get(c.kind.value) == "breached":
+            continue
+        times.append(c.deadline if flags.get(c.kind.value) == "warning" else c.warn_at)
+    return min(times, default=None)

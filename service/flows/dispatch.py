@@ -10,7 +10,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -23,7 +23,7 @@ from service.domain.events import EventKind, NewEvent, Subject
 from service.domain.lifecycle import OPEN_STATUSES, Action, ActionRequest, CaseState, CaseStatus, plan
 from service.domain.recommend import Fleet, Recommendation, UnitPosition, rank
 from service.domain.roads import RoadNetwork
-from service.domain.sla import ClockState, SlaPolicy, clocks
+from service.domain.sla import SlaPolicy, clocks, new_alerts, next_alert_at
 from service.domain.units import SERVES, UnitStatus, UnitType, epoch_ms, from_epoch_ms
 from service.store import events as event_log
 from service.store import incidents as incident_store
@@ -66,6 +66,8 @@ class DispatchFlow:
         self._by_device: dict[str, int] = {}
         self._position_of: dict[int, int] = {}  # unit id -> index in fleet.units
         self._fix_ms: dict[int, int] = {}
+        self._sla_due: dict[int, datetime | None] = {}  # open case -> when its next SLA threshold comes
+        self._sla_seen_id = 0
         self.reload()
 
     # --- the fleet ------------------------------------------------------------------------------
@@ -230,6 +232,7 @@ class DispatchFlow:
                                      "at": now.isoformat()}
             event_log.append(session, [NewEvent(EventKind.INCIDENT_UPDATED, Subject.INCIDENT, str(incident_id),
                                                 record, now), *unit_events])
+            self._sla_due[incident_id] = now  # milestones moved: the watch looks at this case again
         self._on_commit()
         return record
 
@@ -290,46 +293,81 @@ class DispatchFlow:
 
     # --- the watch: SLA warnings and breaches, stale units, track retention ---------------------
     def watch(self) -> int:
-        """One pass; returns how many events it appended. Call it every second or so."""
+        """One pass; returns how many events it appended. Call it every second or so.
+
+        Each open case's next SLA threshold is kept in memory, so a pass looks only at new cases and
+        at cases whose threshold has come, and writes only when it has something to announce.
+        """
         now = self._clock.now()
+        with self._lock:
+            self._discover_new_cases(now)
+            due = [i for i, at in self._sla_due.items() if at is not None and at <= now]
+        appended: list[NewEvent] = []
+        if due:
+            appended += self._announce(due, now)
+        appended += self._mark_stale_units(now)
+        if appended:
+            self._on_commit()
+        return len(appended)
+
+    def _sla_rows(self, session: Any, where: Any) -> list[Any]:
+        return list(session.execute(select(
+            IncidentRow.id, IncidentRow.category, IncidentRow.priority, IncidentRow.status, IncidentRow.received_at,
+            IncidentRow.milestones, IncidentRow.sla_flags, IncidentRow.micro_grid).where(where)))
+
+    def _clocks_of(self, row: Any, now: Any) -> list[Any]:
+        return clocks(category=row.category, priority=row.priority, status=CaseStatus(row.status),
+                      received_at=row.received_at, milestones=row.milestones, policy=self.settings.sla, now=now)
+
+    def _discover_new_cases(self, now: Any) -> None:
+        with self._db.read() as session:
+            rows = self._sla_rows(session, (IncidentRow.id > self._sla_seen_id)
+                                  & IncidentRow.status.in_([s.value for s in OPEN_STATUSES]))
+        for row in rows:
+            self._sla_due[row.id] = next_alert_at(self._clocks_of(row, now), row.sla_flags)
+            self._sla_seen_id = max(self._sla_seen_id, row.id)
+
+    def _announce(self, ids: list[int], now: Any) -> list[NewEvent]:
         appended: list[NewEvent] = []
         with self._lock, self._db.write() as session:
-            rows = session.scalars(select(IncidentRow).where(
-                IncidentRow.status.in_([s.value for s in OPEN_STATUSES]))).all()
-            for row in rows:
+            for row in self._sla_rows(session, IncidentRow.id.in_(ids)):
+                if row.status not in {s.value for s in OPEN_STATUSES}:
+                    self._sla_due.pop(row.id, None)
+                    continue
+                case_clocks = self._clocks_of(row, now)
                 flags = dict(row.sla_flags)
-                for c in clocks(category=row.category, priority=row.priority, status=CaseStatus(row.status),
-                                received_at=row.received_at, milestones=row.milestones, policy=self.settings.sla,
-                                now=now):
-                    level = {ClockState.WARNING: "warning", ClockState.BREACHED: "breached"}.get(c.state)
-                    if level is None or flags.get(c.kind.value) == level:
-                        continue
-                    if level == "warning" and flags.get(c.kind.value) == "breached":
-                        continue
+                for c, level in new_alerts(case_clocks, flags):
                     flags[c.kind.value] = level
                     kind = EventKind.SLA_WARNING if level == "warning" else EventKind.SLA_BREACHED
                     appended.append(NewEvent(kind, Subject.INCIDENT, str(row.id), {
                         "incident_id": row.id, "clock": c.kind.value, "deadline": c.deadline.isoformat(),
                         "state": c.state.value, "micro_grid": row.micro_grid, "category": row.category}, now))
                 if flags != row.sla_flags:
-                    row.sla_flags = flags
-            stale_before = epoch_ms(now - self.settings.stale_after)
-            stale_rows = session.scalars(select(UnitRow).where(UnitRow.stale.is_(False),
-                                                               UnitRow.fix_time_ms < stale_before)).all()
-            for unit in stale_rows:
-                unit.stale = True
-                unit.version += 1
-                unit.updated_at = now
-            session.flush()
-            changed = [unit_store.as_dict(u) for u in stale_rows]
-            appended += [NewEvent(EventKind.UNIT_UPDATED, Subject.UNIT, str(u["id"]), u, now) for u in changed]
+                    session.execute(update(IncidentRow).where(IncidentRow.id == row.id).values(sla_flags=flags))
+                self._sla_due[row.id] = next_alert_at(case_clocks, flags)
             event_log.append(session, appended)
-        if changed:
-            with self._lock:
+        return appended
+
+    def _mark_stale_units(self, now: Any) -> list[NewEvent]:
+        stale_before = epoch_ms(now - self.settings.stale_after)
+        silent = (UnitRow.stale.is_(False)) & (UnitRow.fix_time_ms < stale_before)
+        with self._db.read() as session:  # the usual answer is "none": no write transaction for that
+            if session.scalar(select(UnitRow.id).where(silent).limit(1)) is None:
+                return []
+        with self._lock:
+            with self._db.write() as session:
+                stale_rows = session.scalars(select(UnitRow).where(silent)).all()
+                for unit in stale_rows:
+                    unit.stale = True
+                    unit.version += 1
+                    unit.updated_at = now
+                session.flush()
+                changed = [unit_store.as_dict(u) for u in stale_rows]
+                appended = [NewEvent(EventKind.UNIT_UPDATED, Subject.UNIT, str(u["id"]), u, now) for u in changed]
+                event_log.append(session, appended)
+            if changed:
                 self._update_fleet(changed)
-        if appended:
-            self._on_commit()
-        return len(appended)
+        return appended
 
     def prune_tracks(self) -> int:
         with self._db.write() as session:
