@@ -35,6 +35,7 @@ async def _watch(ctx: ServiceContext) -> None:
             passes += 1
             if passes % 3600 == 1:
                 await run_in_threadpool(ctx.dispatch.prune_tracks)
+                await run_in_threadpool(ctx.intake.prune_index)
         except Exception:  # the watch must outlive a bad pass; the next one retries
             logging.getLogger(__name__).exception("watch pass failed")
         await asyncio.sleep(ctx.settings.watch_interval_seconds)

@@ -99,7 +99,7 @@ def _ensure_demo(ctx: ServiceContext) -> None:
     from service.store import areas as area_store
 
     with ctx.db.read() as session:
-        empty = area_store.count_areas(session=session) == 0
+        empty = not area_store.has_areas(session=session)
     if empty:
         _load_demo(ctx, 20260101)
 

@@ -59,7 +59,7 @@ class ServiceContext:
             arrival_radius_m=settings.arrival_radius_m,
             stale_after=timedelta(minutes=settings.stale_after_minutes),
             track_retention=timedelta(days=settings.track_retention_days)))
-        self._keys: dict[str, tuple[float, Principal | None]] = {}
+        self._keys: dict[str, tuple[float, Principal]] = {}  # valid keys only: bad ones must not grow it
 
     def _load_recent(self) -> None:
         horizon = self.clock.now() - self.recent.repeat_window - timedelta(days=1)
@@ -86,14 +86,16 @@ class ServiceContext:
                                authenticated=False)
         now = time.monotonic()
         cached = self._keys.get(token)
-        if cached is None or now - cached[0] > KEY_CACHE_SECONDS:
-            with self.db.read() as session:
-                row = key_store.lookup(session=session, token=token)
-                principal = Principal(row.id, row.name, Role(row.role), row.channel) if row else None
-            self._keys[token] = cached = (now, principal)
-        if cached[1] is None:
+        if cached is not None and now - cached[0] <= KEY_CACHE_SECONDS:
+            return cached[1]
+        with self.db.read() as session:
+            row = key_store.lookup(session=session, token=token)
+        if row is None:
+            self._keys.pop(token, None)
             raise AccessDenied("unknown or revoked access key", authenticated=False)
-        return cached[1]
+        principal = Principal(row.id, row.name, Role(row.role), row.channel)
+        self._keys[token] = (now, principal)
+        return principal
 
     def create_key(self, *, name: str, role: Role, channel: Channel | None = None) -> str:
         with self.db.write() as session:

@@ -95,11 +95,9 @@ class Dispatcher(QObject):
                 self.unit_id = None
             return
         if result.conflict:
-
             self.message.emit(tr("Someone acted on case {} first ({}); the view is refreshed").format(
                 case_id, result.error), Qgis.Warning)
-            self.client.get(f"/api/v1/incidents/{case_id}", lambda r: self._refreshed(r))
-
+            self.client.get(f"/api/v1/incidents/{case_id}", self._refreshed)
             return
         self.message.emit(tr("Case {}: {}").format(case_id, result.error), Qgis.Critical)
 

@@ -39,7 +39,7 @@ class LiveStream(QObject):
         self._watchdog = QTimer(self)
         self._watchdog.setSingleShot(True)
         self._watchdog.setInterval(SILENCE_LIMIT_MS)
-        self._watchdog.timeout.connect(self._silent)
+        self._watchdog.timeout.connect(self.drop)  # silence: the connection is dead, resume it
 
     def start(self, after_event_id: int) -> None:
         self.last_event_id = after_event_id
@@ -117,9 +117,6 @@ class LiveStream(QObject):
         self._attempt += 1
         self._set_state(ConnectionState.RECONNECTING)
         self._retry.start(delay * 1000)
-
-    def _silent(self) -> None:
-        self.drop()
 
     def _set_state(self, state: ConnectionState) -> None:
         if state is not self.state:

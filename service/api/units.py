@@ -126,6 +126,7 @@ async def positions_batch(request: Request, who: PrincipalDep, ctx: ContextDep, 
 
 def _ingest_batch(ctx: ServiceContext, raw: list[Any], response: Response) -> FixBatchResult:
     problems: list[FieldProblem] = []
+    rejected: set[int] = set()
     try:
         items: list[FixItem | None] = list(_FIXES.validate_python(raw))
     except ValidationError:  # the slow path only when something is wrong: find which items
@@ -135,6 +136,7 @@ def _ingest_batch(ctx: ServiceContext, raw: list[Any], response: Response) -> Fi
                 items.append(FixItem.model_validate(item))
             except ValidationError as exc:
                 items.append(None)
+                rejected.add(i)
                 problems += [FieldProblem(f"items[{i}].{p.field}", p.reason)
                              for p in problems_from_pydantic(exc.errors())]
     good = [(i, x) for i, x in enumerate(items) if x is not None]
@@ -143,12 +145,14 @@ def _ingest_batch(ctx: ServiceContext, raw: list[Any], response: Response) -> Fi
                                      "battery": x.battery}, x.crs) for _, x in good]
     outcomes: list[ItemOutcome] = ctx.dispatch.ingest_fixes(drafts) if drafts else []
     for (i, _), outcome in zip(good, outcomes):
+        if outcome.problems:
+            rejected.add(i)
         problems += [FieldProblem(f"items[{i}].{'device_id' if p.field == 'id' else p.field}", p.reason)
                      for p in outcome.problems]
-    rejected = len({p.field.split("]")[0] for p in problems})
-    if raw and rejected == len(raw):
+    if raw and len(rejected) == len(raw):
         response.status_code = 422
-    return FixBatchResult(accepted=len(raw) - rejected, rejected=rejected, problems=[p.as_dict() for p in problems])
+    return FixBatchResult(accepted=len(raw) - len(rejected), rejected=len(rejected),
+                          problems=[p.as_dict() for p in problems])
 
 
 # --- units --------------------------------------------------------------------------------------

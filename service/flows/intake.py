@@ -51,6 +51,11 @@ class IntakeFlow:
         self._on_commit()
         return outcomes
 
+    def prune_index(self) -> None:
+        """Forget cases too old to be matched any more (called hourly by the service's watch)."""
+        with self._lock:
+            self._index.prune(self._clock.now())
+
     def _commit(self, good: list[tuple[int, NormalizedIncident]], outcomes: list[ItemOutcome],
                 now: datetime) -> list[Recent]:
         with self._db.write() as session:

@@ -32,8 +32,8 @@ def list_areas(*, session: Session, level: Level | None = None) -> list[AreaRow]
     return list(session.scalars(query))
 
 
-def count_areas(*, session: Session) -> int:
-    return len(session.execute(select(AreaRow.code).limit(1)).all())
+def has_areas(*, session: Session) -> bool:
+    return session.scalar(select(AreaRow.code).limit(1)) is not None
 
 
 def build_locator(*, session: Session) -> Locator:
