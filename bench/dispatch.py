@@ -19,8 +19,8 @@ import orjson
 from bench.baseline import raw_insert_rate
 from bench.intake import prepare_data_dir
 from bench.report import Report
-from service import demo_street
-from service.child_process import ServiceProcess
+from service.demo import street as demo_street
+from tests.support.child_process import ServiceProcess
 from service.domain.coords import haversine_m
 from service.domain.gridcodes import Level
 from service.domain.recommend import Fleet, UnitPosition, rank

@@ -19,13 +19,13 @@ import shapely
 
 from bench.baseline import raw_insert_rate
 from bench.report import Report
-from service import demo_street
+from service.demo import street as demo_street
 from service.channels.hotline12345 import SUBJECTS
-from service.child_process import ServiceProcess
+from tests.support.child_process import ServiceProcess
 from service.context import ServiceContext
 from service.domain import coords
 from service.domain.gridcodes import Level
-from service.flows.boundaries import install_demo_street
+from service.demo.install import install_demo_street
 from service.settings import Settings
 
 BATCH = 1000

@@ -11,6 +11,7 @@ cp -r plugin/. "$OUT/"
 cp metadata.txt requirements.txt "$OUT/"
 cp -r resources "$OUT/resources"
 cp -r service "$OUT/service"
+rm -rf "$OUT/service/demo"  # the demo street and its simulator stay out of the plugin zip
 find "$OUT" -name __pycache__ -type d -prune -exec rm -rf {} +
 find "$OUT" -name '*.pyc' -delete
 (cd build && python3 -m zipfile -c "../dist/$NAME.zip" "$NAME")

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  OGC API      : {base}/ogcapi/?api_key={token}  (add as a WFS / OGC API - Features layer in QGIS)")
     sys.stdout.flush()
     if args.command == "run":
-        from service.simulator import FeedSimulator
+        from service.demo.simulator import FeedSimulator
 
         simulator = FeedSimulator(ctx, base_url=base, speed=args.speed, seed=args.seed)
         threading.Thread(target=simulator.run_forever, name="feed-simulator", daemon=True).start()
@@ -96,7 +96,12 @@ def _serve(ctx: ServiceContext) -> None:
 
 
 def _ensure_demo(ctx: ServiceContext) -> None:
+    import importlib.util
+
     from service.store import areas as area_store
+
+    if importlib.util.find_spec("service.demo") is None:  # the plugin zip ships no demo street
+        return
 
     with ctx.db.read() as session:
         empty = not area_store.has_areas(session=session)
@@ -105,8 +110,8 @@ def _ensure_demo(ctx: ServiceContext) -> None:
 
 
 def _load_demo(ctx: ServiceContext, seed: int) -> None:
-    from service import demo_street
-    from service.flows.boundaries import install_demo_street
+    from service.demo import street as demo_street
+    from service.demo.install import install_demo_street
 
     install_demo_street(ctx, demo_street.build(seed))
     print(f"demo street loaded (seed {seed})")

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from service import demo_street
-from service.child_process import ServiceProcess
+from service.demo import street as demo_street
+from tests.support.child_process import ServiceProcess
 from service.context import ServiceContext
 from service.settings import Settings
 
@@ -26,7 +26,7 @@ def demo() -> demo_street.DemoStreet:
 
 @pytest.fixture(scope="session")
 def demo_db_template(tmp_path_factory: pytest.TempPathFactory, demo: demo_street.DemoStreet) -> Path:
-    from service.flows.boundaries import install_demo_street
+    from service.demo.install import install_demo_street
 
     folder = tmp_path_factory.mktemp("template")
     ctx = ServiceContext(Settings(data_dir=folder))

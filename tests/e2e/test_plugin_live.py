@@ -17,7 +17,7 @@ from qgis.PyQt.QtCore import QEvent, QPoint, Qt  # noqa: E402
 from qgis.PyQt.QtWidgets import QApplication  # noqa: E402
 
 from plugin.core.definitions import ConnectionState, LayerId  # noqa: E402
-from service.child_process import ServiceProcess  # noqa: E402
+from tests.support.child_process import ServiceProcess  # noqa: E402
 from tests.service import payloads  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -135,7 +135,7 @@ def test_start_local_service_runs_the_bundled_service_and_unload_stops_it(plugin
 
     from qgis.PyQt.QtCore import QProcess
 
-    from service.child_process import free_port
+    from tests.support.child_process import free_port
     plugin.settings.service_url = f"http://127.0.0.1:{free_port()}"
     plugin.settings.data_dir = str(data_dir)
     plugin.settings.python = sys.executable

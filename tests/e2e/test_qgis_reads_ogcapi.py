@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.child_process import ServiceProcess
+from tests.support.child_process import ServiceProcess
 
 qgis_core = pytest.importorskip("qgis.core")
 

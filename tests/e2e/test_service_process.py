@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from service.child_process import ServiceProcess
+from tests.support.child_process import ServiceProcess
 from tests.service import payloads
 
 
@@ -128,7 +128,7 @@ def test_every_item_answered_2xx_is_there_after_kill_9(data_dir: Path) -> None:
 
 
 def test_a_phone_running_traccar_client_needs_only_the_server_address(data_dir: Path) -> None:
-    from service.child_process import free_port
+    from tests.support.child_process import free_port
 
     port = free_port()
     service = ServiceProcess(data_dir, extra_env={"GRIDCOMMAND_OSMAND_PORT": str(port)}).start()

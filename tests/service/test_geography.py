@@ -9,7 +9,7 @@ import shapely
 from shapely.geometry import box
 from shapely.ops import unary_union
 
-from service.demo_street import DemoStreet
+from service.demo.street import DemoStreet
 from service.domain.geography import Area, Locator
 from service.domain.gridcodes import Level
 

@@ -28,7 +28,7 @@ from service.channels.hotline12345 import SUBJECTS
 from service.channels.onlinehelp import HELP_TYPES
 from service.channels.police110 import ALARM_TYPES
 from service.context import ServiceContext
-from service.demo_street import point_in
+from service.demo.street import point_in
 from service.domain import coords
 from service.domain.access import Role
 from service.domain.catalog import Channel
