@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import shapely
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import ContextDep, GisEditor, Reader
+from service.api.errors import error_body
 from service.domain.errors import InvalidInput, NotFound
 from service.domain.gridcodes import Level
+from service.flows import boundaries as boundary_flow
 from service.flows import boundary_files
-from service.flows.boundaries import replace_boundaries, replace_roads
+from service.flows.boundaries import Draft, TopologyRefused, replace_roads
 from service.flows.boundary_files import FieldMapping, FileFormat
 from service.store import areas as area_store
 from service.store.geojson import area_properties
@@ -43,35 +48,95 @@ def identify(code: str, who: Reader, ctx: ContextDep) -> dict[str, Any]:
                 "centroid": list(shapely.from_wkb(row.geometry_wkb).centroid.coords[0])}
 
 
-@router.post("/boundaries/import", summary="Replace one level's polygons from a GeoPackage, GeoJSON or zipped Shapefile",
-             description="All or nothing: every feature is checked (code structure per GB/T 30428.1, polygon "
-                         "validity, known parent, no repeated code) and all problems are reported together. "
-                         "The file's own CRS is honoured (e.g. CGCS2000 Gauss-Krueger); stored in EPSG:4326.")
+def _instant(text: str | None, field: str, default: datetime) -> datetime:
+    if not text:
+        return default
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput.one(field, f"{text!r} is not an ISO 8601 time") from None
+    if value.tzinfo is None:
+        raise InvalidInput.one(field, "has no time zone; send ISO 8601 with an offset, e.g. 2026-03-01T00:00+08:00")
+    return value.astimezone(UTC)
+
+
+def _refused(exc: TopologyRefused) -> JSONResponse:
+    body = error_body(422, exc.message, exc.problems, topology=[p.as_dict() for p in exc.topology])
+    return JSONResponse(body, status_code=422)
+
+
+@router.post("/boundaries/import", summary="Publish one level's polygons (GeoPackage, GeoJSON, zipped Shapefile) as a revision",
+             description="All or nothing: every feature is checked (code structure, polygon validity, known parent, "
+                         "no repeated code), then the topology (no gaps or overlaps beyond 1 m², children inside and "
+                         "covering their parents, codes in reading order). Problems answer 422 with the areas and a "
+                         "location each. The file's own CRS is honoured (e.g. CGCS2000 Gauss-Krueger); stored in "
+                         "EPSG:4326. `effective_at` (default now) is when the revision takes effect; `dry_run=true` "
+                         "publishes nothing and answers the problems and the impact (open cases, units, rosters, "
+                         "zones, households). `base_revision` makes the publish conditional: 409 naming the current "
+                         "revision when another was published since.")
 async def import_boundaries(
         who: GisEditor, ctx: ContextDep,
         file: Annotated[UploadFile, File(description="the boundary file")],
         level: Annotated[Level, Form()],
         format: Annotated[FileFormat, Form()],
         mapping: Annotated[str, Form(description='JSON: {"code": "WGBM", "name": "WGMC", "households": "HS"}')] = "{}",
-        layer: Annotated[str | None, Form()] = None) -> dict[str, Any]:
+        layer: Annotated[str | None, Form()] = None,
+        effective_at: Annotated[str | None, Form(description="ISO 8601 with offset; default now")] = None,
+        dry_run: Annotated[bool, Form(description="validate and preview the impact; publish nothing")] = False,
+        note: Annotated[str, Form(description="why the boundaries change")] = "",
+        base_revision: Annotated[int | None, Form(description="the revision this draft was edited from")] = None,
+) -> Any:
     try:
         parsed = json.loads(mapping)
     except json.JSONDecodeError as exc:
         raise InvalidInput.one("mapping", f"not valid JSON: {exc}") from None
     if not isinstance(parsed, dict):
         raise InvalidInput.one("mapping", "must be a JSON object")
+    when = _instant(effective_at, "effective_at", ctx.clock.now())
     data = await file.read()
 
-    def work() -> int:
+    def work() -> dict[str, Any]:
         with ctx.db.read() as session:
             parents = {r.code for r in area_store.list_areas(session=session)}
         rows = boundary_files.read_boundaries(data, fmt=format, level=level, mapping=FieldMapping.parse(parsed),
                                               layer=layer, known_parents=parents)
-        replace_boundaries(ctx, rows, [level])
-        return len(rows)
+        draft = Draft(level, rows, when, note, who.name, base_revision)
+        return boundary_flow.publish(ctx, draft, dry_run=dry_run).as_dict()
 
-    count = await run_in_threadpool(work)
-    return {"level": level.value, "imported": count}
+    try:
+        return await run_in_threadpool(work)
+    except TopologyRefused as exc:
+        return _refused(exc)
+
+
+class RollbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    effective_at: datetime | None = Field(None, description="ISO 8601 with offset; default now")
+    note: str = ""
+    base_revision: int | None = Field(None, description="409 unless this is still the latest revision")
+    dry_run: bool = False
+
+
+@router.get("/boundaries/revisions", summary="Every published boundary revision, oldest first")
+def list_revisions(who: Reader, ctx: ContextDep, level: Level | None = None) -> dict[str, Any]:
+    return {"revisions": boundary_flow.revisions(ctx, level)}
+
+
+@router.post("/boundaries/revisions/{revision_id}/rollback",
+             summary="Undo a revision by publishing the state before it as a new revision",
+             description="History is never rewritten: the level's polygons as they were just before the revision "
+                         "took effect are validated and published as a new revision (its `rollback_of` names the "
+                         "undone one).")
+def rollback_revision(revision_id: int, body: RollbackRequest, who: GisEditor, ctx: ContextDep) -> Any:
+    if body.effective_at is not None and body.effective_at.tzinfo is None:
+        raise InvalidInput.one("effective_at", "has no time zone; send ISO 8601 with an offset")
+    when = body.effective_at.astimezone(UTC) if body.effective_at else ctx.clock.now()
+    try:
+        return boundary_flow.rollback(ctx, revision_id, effective_at=when, note=body.note, author=who.name,
+                                      base_revision=body.base_revision, dry_run=body.dry_run).as_dict()
+    except TopologyRefused as exc:
+        return _refused(exc)
 
 
 @router.post("/roads/import", summary="Replace the road network ETAs are computed on",

@@ -21,6 +21,7 @@ from shapely.ops import unary_union
 
 from service.domain.catalog import DEPARTMENTS
 from service.domain.gridcodes import Level, child_code
+from service.domain.topology import reading_order
 from service.domain.roster import RosterRole, TeamKind
 from service.domain.units import UnitType
 
@@ -148,6 +149,15 @@ class _Projector:
         return Polygon(list(zip(lons, lats)))
 
 
+def _reading_order(rects: list[Rect], proj: _Projector) -> list[int]:
+    return reading_order([proj.polygon(r) for r in rects])
+
+
+def _in_reading_order(rects: list[Rect], proj: _Projector) -> list[Rect]:
+    """Children are numbered in reading order, the rule topology validation checks codes against."""
+    return [rects[i] for i in _reading_order(rects, proj)]
+
+
 def _person_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
@@ -170,17 +180,19 @@ def build(seed: int = 20260101) -> DemoStreet:
         for rect in _split(zone_rect, 5, rng):
             community_rects.append(rect)
             defence_of.append(d)
+    order = _reading_order(community_rects, proj)
+    community_rects, defence_of = [community_rects[i] for i in order], [defence_of[i] for i in order]
     micro_counts = iter(_counts(928, 173, rng))
     grid_codes: list[str] = []
     for c, rect in enumerate(community_rects):
         c_code = child_code(STREET_CODE, c + 1, Level.COMMUNITY)
         c_name = COMMUNITY_NAMES[c] + "社区"
         areas.append(DemoArea(c_code, Level.COMMUNITY, c_name, STREET_CODE, proj.polygon(rect)))
-        for g, g_rect in enumerate(_split(rect, grid_counts[c], rng)):
+        for g, g_rect in enumerate(_in_reading_order(_split(rect, grid_counts[c], rng), proj)):
             g_code = child_code(c_code, g + 1, Level.GRID)
             grid_codes.append(g_code)
             g_name = f"{COMMUNITY_NAMES[c]}第{g + 1}网格"
-            micro_rects = _split(g_rect, next(micro_counts), rng)
+            micro_rects = _in_reading_order(_split(g_rect, next(micro_counts), rng), proj)
             micro = [DemoArea(child_code(g_code, m + 1, Level.MICRO_GRID), Level.MICRO_GRID,
                               f"{g_name}{m + 1}号微网格", g_code, proj.polygon(m_rect), rng.randint(300, 500))
                      for m, m_rect in enumerate(micro_rects)]

@@ -86,7 +86,9 @@ def normalize(drafts: list[IncidentDraft], *, locator: Locator, now: datetime
                                            f"({d.x}, {d.y}) is not a valid position in {crs.label}")]
 
     good = [i for i, r in enumerate(results) if not r]
-    placements = locator.locate([lon[i] for i in good], [lat[i] for i in good])
+    # A report is located in the boundaries valid when it was reported, not when it arrived.
+    placements = locator.locate([lon[i] for i in good], [lat[i] for i in good],
+                                [drafts[i].reported_at for i in good])
     for i, placement in zip(good, placements):
         d = drafts[i]
         crs = crs_of[i]

@@ -27,6 +27,44 @@ class AreaRow(Base):
     households: Mapped[int | None] = mapped_column(Integer)
     geometry_wkb: Mapped[bytes] = mapped_column(LargeBinary)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The current version of each area: valid from `valid_from` (None: since the record began) until a
+    # later revision retires it into `area_versions`.
+    valid_from: Mapped[datetime | None]
+    revision_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class AreaVersionRow(Base):
+    """A superseded version of an area, kept so reports are located in the boundaries of their time."""
+
+    __tablename__ = "area_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    level: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    parent_code: Mapped[str | None] = mapped_column(String(32))
+    households: Mapped[int | None] = mapped_column(Integer)
+    geometry_wkb: Mapped[bytes] = mapped_column(LargeBinary)
+    attributes: Mapped[dict[str, Any]]
+    valid_from: Mapped[datetime | None]
+    valid_to: Mapped[datetime]
+    revision_id: Mapped[int | None] = mapped_column(Integer)
+    retired_by: Mapped[int] = mapped_column(Integer)
+
+
+class BoundaryRevisionRow(Base):
+    """One published change of one level's boundaries: when it takes effect, who, why, what changed."""
+
+    __tablename__ = "boundary_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    effective_at: Mapped[datetime]
+    published_at: Mapped[datetime]
+    author: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    rollback_of: Mapped[int | None] = mapped_column(Integer)
+    changes: Mapped[dict[str, Any]]
 
 
 class PersonRow(Base):

@@ -26,7 +26,9 @@ def test_boundaries_round_trip_through_every_file_format(client: TestClient, key
                     data={"level": "grid", "format": fmt},
                     files={"file": (f"grid.{'zip' if fmt == 'shp' else fmt}", exported.content)})
     assert r.status_code == 200, r.text
-    assert r.json() == {"level": "grid", "imported": 173}
+    body = r.json()
+    assert (body["level"], body["imported"], body["valid"]) == ("grid", 173, True)
+    assert body["changes"] == {"added": [], "changed": [], "removed": []}  # the same polygons: no new versions
 
 
 def _gpkg_in_gauss_krueger(tmp_path, codes: list[str], polygons: list[shapely.Polygon]) -> bytes:  # type: ignore[no-untyped-def]

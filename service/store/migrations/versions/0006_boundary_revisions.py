@@ -1,0 +1,57 @@
+"""boundary revisions: every area has a validity interval; superseded versions are kept
+
+Revision ID: 0006
+Revises: 0003
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "boundary_revisions",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("level", sa.String(16), nullable=False),
+        sa.Column("effective_at", sa.DateTime(), nullable=False),
+        sa.Column("published_at", sa.DateTime(), nullable=False),
+        sa.Column("author", sa.String(64), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("rollback_of", sa.Integer(), nullable=True),
+        sa.Column("changes", sa.JSON(), nullable=False),
+    )
+    with op.batch_alter_table("areas") as batch:
+        batch.add_column(sa.Column("valid_from", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("revision_id", sa.Integer(), nullable=True))
+    op.create_table(
+        "area_versions",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("code", sa.String(32), nullable=False),
+        sa.Column("level", sa.String(16), nullable=False),
+        sa.Column("name", sa.String(128), nullable=False),
+        sa.Column("parent_code", sa.String(32), nullable=True),
+        sa.Column("households", sa.Integer(), nullable=True),
+        sa.Column("geometry_wkb", sa.LargeBinary(), nullable=False),
+        sa.Column("attributes", sa.JSON(), nullable=False),
+        sa.Column("valid_from", sa.DateTime(), nullable=True),
+        sa.Column("valid_to", sa.DateTime(), nullable=False),
+        sa.Column("revision_id", sa.Integer(), nullable=True),
+        sa.Column("retired_by", sa.Integer(), nullable=False),
+    )
+    op.create_index("ix_area_versions_code", "area_versions", ["code"])
+    op.create_index("ix_area_versions_level", "area_versions", ["level"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_area_versions_level", "area_versions")
+    op.drop_index("ix_area_versions_code", "area_versions")
+    op.drop_table("area_versions")
+    with op.batch_alter_table("areas") as batch:
+        batch.drop_column("revision_id")
+        batch.drop_column("valid_from")
+    op.drop_table("boundary_revisions")
