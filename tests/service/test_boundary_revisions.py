@@ -1,0 +1,186 @@
+"""GIS staff publish boundary revisions with an effective time, preview their impact and roll them back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.context import ServiceContext
+from service.domain.clock import ManualClock
+from service.domain.gridcodes import Level, child_code
+from service.domain.topology import reading_order
+from service.settings import Settings
+from service.store import events as event_log
+from tests.service import payloads
+from tests.service.conftest import Keys
+
+MICRO = "330108003001000101"
+GRID = MICRO[:16]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def ctx(settings: Settings, clock: ManualClock) -> Iterator[ServiceContext]:
+    context = ServiceContext(settings, clock=clock)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def client(ctx: ServiceContext) -> Iterator[TestClient]:
+    with TestClient(create_app(ctx.settings, context=ctx, watch=False)) as c:
+        yield c
+
+
+def micro_grids(client: TestClient, keys: Keys) -> dict[str, Any]:
+    r = client.get("/api/v1/boundaries/export", params={"level": "micro_grid", "format": "geojson"},
+                   headers=keys.auth(keys.viewer))
+    assert r.status_code == 200, r.text
+    return dict(json.loads(r.content))
+
+
+def split_west_east(collection: dict[str, Any], code: str) -> tuple[dict[str, Any], list[str]]:
+    """The collection with `code` cut in a west and an east half and its grid renumbered in reading order."""
+    features = collection["features"]
+    target = next(f for f in features if f["properties"]["code"] == code)
+    geom = shapely.geometry.shape(target["geometry"])
+    minx, miny, maxx, maxy = geom.bounds
+    mid = (minx + maxx) / 2
+    halves = [geom.intersection(shapely.box(minx - 1, miny - 1, mid, maxy + 1)),
+              geom.intersection(shapely.box(mid, miny - 1, maxx + 1, maxy + 1))]
+    households = target["properties"]["households"]
+    parts = [{"type": "Feature", "properties": {**target["properties"], "households": h},
+              "geometry": shapely.geometry.mapping(g)} for g, h in zip(halves, (households // 2, households - households // 2))]
+    siblings = [f for f in features if f["properties"]["parent_code"] == GRID and f["properties"]["code"] != code]
+    others = [f for f in features if f["properties"]["parent_code"] != GRID]
+    group = siblings + parts
+    order = reading_order([shapely.geometry.shape(f["geometry"]) for f in group])
+    renumbered, codes = [], {}
+    for n, i in enumerate(order):
+        code = child_code(GRID, n + 1, Level.MICRO_GRID)
+        renumbered.append({**group[i], "properties": {**group[i]["properties"], "code": code}})
+        if i >= len(siblings):
+            codes[i - len(siblings)] = code
+    return {"type": "FeatureCollection", "features": others + renumbered}, [codes[0], codes[1]]
+
+
+def publish(client: TestClient, keys: Keys, collection: dict[str, Any], **form: Any) -> Any:
+    return client.post("/api/v1/boundaries/import", headers=keys.auth(keys.gis_editor),
+                       data={"level": "micro_grid", "format": "geojson", **{k: str(v) for k, v in form.items()}},
+                       files={"file": ("micro.geojson", json.dumps(collection).encode())})
+
+
+def report_at(client: TestClient, keys: Keys, lon: float, lat: float, when: datetime, n: int) -> Any:
+    body = payloads.hotline(lon, lat, order_no=f"HZ-REV-{n}", accepted_at=when.isoformat())
+    r = client.post("/api/v1/channels/hotline12345", json=body, headers=keys.auth(keys.operator))
+    assert r.status_code == 201, r.text
+    return r.json()["incident"]
+
+
+def test_gis_editor_splits_a_micro_grid_and_reports_land_by_the_boundaries_of_their_time(
+        client: TestClient, keys: Keys, ctx: ServiceContext, clock: ManualClock) -> None:
+    original = micro_grids(client, keys)
+    old_geom = shapely.geometry.shape(next(f for f in original["features"] if f["properties"]["code"] == MICRO)["geometry"])
+    draft, new_codes = split_west_east(original, MICRO)
+    east = shapely.geometry.shape(next(f for f in draft["features"] if f["properties"]["code"] == new_codes[1])["geometry"])
+    lon, lat = east.representative_point().coords[0]
+    effective = clock.now() + timedelta(hours=1)
+
+    preview = publish(client, keys, draft, effective_at=effective.isoformat(), dry_run="true", note="new estate")
+    assert preview.status_code == 200, preview.text
+    body = preview.json()
+    assert body["dry_run"] and body["valid"] and body["revision"] is None
+    assert set(new_codes) <= set(body["changes"]["added"]) | set(body["changes"]["changed"])
+    assert any(h["code"] in new_codes for h in body["impact"]["households_out_of_range"])  # halves of 300-500
+    assert client.get("/api/v1/boundaries/revisions", headers=keys.auth(keys.viewer)).json()["revisions"] == []
+
+    published = publish(client, keys, draft, effective_at=effective.isoformat(), note="new estate", base_revision=0)
+    assert published.status_code == 200, published.text
+    revision = published.json()["revision"]
+    listed = client.get("/api/v1/boundaries/revisions", headers=keys.auth(keys.viewer)).json()["revisions"]
+    assert [(r["revision"], r["note"]) for r in listed] == [(revision, "new estate")]
+
+    before = report_at(client, keys, lon, lat, clock.now(), 1)
+    assert before["micro_grid"] == MICRO  # not in force yet
+    clock.advance(timedelta(hours=2))
+    after = report_at(client, keys, lon, lat, clock.now(), 2)
+    assert after["micro_grid"] == new_codes[1]
+    late_but_early = report_at(client, keys, lon, lat, effective - timedelta(minutes=5), 3)
+    assert late_but_early["micro_grid"] == MICRO  # located when it was reported, not when it arrived
+
+    undone = client.post(f"/api/v1/boundaries/revisions/{revision}/rollback", json={"note": "estate delayed"},
+                         headers=keys.auth(keys.gis_editor))
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["revision"] == revision + 1
+    restored = client.get(f"/ogcapi/collections/micro_grids/items/{MICRO}", headers=keys.auth(keys.viewer)).json()
+    assert shapely.geometry.shape(restored["geometry"]).equals(old_geom)
+    clock.advance(timedelta(minutes=1))
+    assert report_at(client, keys, lon, lat, clock.now(), 4)["micro_grid"] == MICRO
+    revisions = client.get("/api/v1/boundaries/revisions", headers=keys.auth(keys.viewer)).json()["revisions"]
+    assert [r["rollback_of"] for r in revisions] == [None, revision]  # history appended, never rewritten
+
+    with ctx.db.read() as session:
+        kinds = [(e.kind, e.payload.get("revision")) for e in event_log.read_after(session, 0, limit=100_000)
+                 if e.kind == "boundaries.changed"]
+    assert kinds[-2:] == [("boundaries.changed", revision), ("boundaries.changed", revision + 1)]
+
+
+def test_an_open_case_follows_the_split_once_it_is_in_force(client: TestClient, keys: Keys,
+                                                            clock: ManualClock) -> None:
+    draft, new_codes = split_west_east(micro_grids(client, keys), MICRO)
+    east = shapely.geometry.shape(next(f for f in draft["features"] if f["properties"]["code"] == new_codes[1])["geometry"])
+    lon, lat = east.representative_point().coords[0]
+    case = report_at(client, keys, lon, lat, clock.now() - timedelta(minutes=10), 1)
+    preview = publish(client, keys, draft, dry_run="true").json()
+    assert [(c["id"], c["to"]["micro_grid"]) for c in preview["impact"]["open_cases"]] == [(case["id"], new_codes[1])]
+    assert publish(client, keys, draft).status_code == 200
+    moved = client.get(f"/api/v1/incidents/{case['id']}", headers=keys.auth(keys.operator)).json()
+    assert moved["micro_grid"] == new_codes[1] and moved["version"] == case["version"] + 1
+
+
+def test_an_overlap_is_refused_with_its_location_and_nothing_changes(client: TestClient, keys: Keys) -> None:
+    collection = micro_grids(client, keys)
+    target = next(f for f in collection["features"] if f["properties"]["code"] == MICRO)
+    grown = shapely.geometry.shape(target["geometry"]).buffer(0.0005)
+    target["geometry"] = shapely.geometry.mapping(grown)
+    r = publish(client, keys, collection)
+    assert r.status_code == 422, r.text
+    overlaps = [p for p in r.json()["error"]["topology"] if p["kind"] == "overlap" and MICRO in p["codes"]]
+    assert overlaps and all(p["area_m2"] > 1 for p in overlaps)
+    assert all(grown.buffer(1e-6).contains(shapely.Point(p["location"])) for p in overlaps)
+    assert client.get("/api/v1/boundaries/revisions", headers=keys.auth(keys.viewer)).json()["revisions"] == []
+
+
+def test_publishing_from_a_stale_revision_is_409_naming_the_one_that_won(client: TestClient, keys: Keys) -> None:
+    draft, _ = split_west_east(micro_grids(client, keys), MICRO)
+    first = publish(client, keys, draft, base_revision=0, note="first")
+    assert first.status_code == 200, first.text
+    second = publish(client, keys, draft, base_revision=0, note="second")
+    assert second.status_code == 409, second.text
+    error = second.json()["error"]
+    assert error["current"]["revision"] == first.json()["revision"] and "gis" in error["message"]
+
+
+@pytest.mark.parametrize("field,value,why", [("effective_at", "tomorrow", "ISO 8601"),
+                                             ("effective_at", "2026-03-01T00:00:00", "time zone")])
+def test_a_bad_effective_time_is_named(client: TestClient, keys: Keys, field: str, value: str, why: str) -> None:
+    r = publish(client, keys, micro_grids(client, keys), **{field: value})
+    assert r.status_code == 422 and why in r.text and field in r.text
+
+
+def test_only_a_gis_editor_may_publish_or_roll_back(client: TestClient, keys: Keys) -> None:
+    r = client.post("/api/v1/boundaries/revisions/1/rollback", json={}, headers=keys.auth(keys.operator))
+    assert r.status_code == 403
+    assert client.post("/api/v1/boundaries/revisions/99/rollback", json={},
+                       headers=keys.auth(keys.gis_editor)).status_code == 404
