@@ -7,6 +7,7 @@ so paging keeps working.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -47,6 +48,9 @@ def _link(request: Request, path: str, **params: Any) -> str:
     query = {k: v for k, v in params.items() if v is not None}
     if "api_key" in request.query_params:
         query["api_key"] = request.query_params["api_key"]
+    # A client that opened the service "as of" a time (datetime on the landing URL) stays there.
+    if "datetime" in request.query_params and "datetime" not in query:
+        query["datetime"] = request.query_params["datetime"]
     base = str(request.base_url).rstrip("/") + "/ogcapi" + path
     return base + ("?" + urlencode(query) if query else "")
 
@@ -67,9 +71,11 @@ def conformance(who: Reader) -> Response:
 
 
 def _collection(request: Request, cid: str, bbox: list[float] | None) -> dict[str, Any]:
-    title, _ = COLLECTIONS[cid]
-    return {"id": cid, "title": title, "itemType": "feature", "crs": [CRS84],
-            "extent": {"spatial": {"bbox": [bbox or [-180, -90, 180, 90]], "crs": CRS84}},
+    title, level = COLLECTIONS[cid]
+    extent: dict[str, Any] = {"spatial": {"bbox": [bbox or [-180, -90, 180, 90]], "crs": CRS84}}
+    if level is not None:  # boundaries are versioned: any instant may be asked for
+        extent["temporal"] = {"interval": [[None, None]], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+    return {"id": cid, "title": title, "itemType": "feature", "crs": [CRS84], "extent": extent,
             "links": [{"href": _link(request, f"/collections/{cid}"), "rel": "self", "type": "application/json"},
                       {"href": _link(request, f"/collections/{cid}/items"), "rel": "items", "type": GEOJSON}]}
 
@@ -112,28 +118,76 @@ def _parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return parts[0], parts[1], parts[2], parts[3]
 
 
-@router.get("/collections/{cid}/items", summary="Features, paged, with an optional bbox")
+def _parse_instant(text: str, *, end: bool) -> datetime | None:
+    if text in ("..", ""):
+        return None
+    try:
+        if len(text) == 10:  # a full date stands for the whole (UTC) day
+            day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+            return day + timedelta(days=1) - timedelta(microseconds=1) if end else day
+        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidInput.one("datetime", f"{text!r} is not an RFC 3339 date-time or date") from None
+    if value.tzinfo is None:
+        raise InvalidInput.one("datetime", f"{text!r} has no time zone (end it with Z or an offset)")
+    return value.astimezone(UTC)
+
+
+def _parse_datetime(text: str | None) -> tuple[datetime | None, datetime | None] | None:
+    """OGC API - Features Part 1 `datetime`: an instant, or an interval start/end with '..' for open."""
+    if text is None:
+        return None
+    if "/" in text:
+        start_text, _, end_text = text.partition("/")
+        start, end = _parse_instant(start_text, end=False), _parse_instant(end_text, end=True)
+        if start and end and start > end:
+            raise InvalidInput.one("datetime", "the interval ends before it starts")
+        return start, end
+    if len(text) == 10:
+        return _parse_instant(text, end=False), _parse_instant(text, end=True)
+    instant = _parse_instant(text, end=False)
+    if instant is None:
+        raise InvalidInput.one("datetime", "'..' is only allowed as one end of an interval")
+    return instant, instant
+
+
+def _areas(session: Any, level: Level, when: tuple[datetime | None, datetime | None] | None,
+           now: datetime) -> list[Any]:
+    if when is None:
+        return area_store.areas_at(session=session, level=level, at=now)
+    start, end = when
+    if start is not None and start == end:
+        return area_store.areas_at(session=session, level=level, at=start)
+    return area_store.areas_during(session=session, level=level, start=start, end=end)
+
+
+@router.get("/collections/{cid}/items", summary="Features, paged, with an optional bbox and datetime")
 def items(cid: str, request: Request, who: Reader, ctx: ContextDep,
           limit: int = Query(1000, ge=1, le=10000), offset: int = Query(0, ge=0),
-          bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat (CRS84)")) -> Response:
+          bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat (CRS84)"),
+          datetime_: str | None = Query(None, alias="datetime", description=(
+              "Boundaries valid at an instant (2026-03-01T00:00:00Z), on a date (2026-03-01) or at some time in "
+              "an interval (2026-01-01T00:00:00Z/.., ../2026-03-01T00:00:00Z); default: now. Areas carry "
+              "valid_from/valid_to."))) -> Response:
     _known(cid)
     box = _parse_bbox(bbox)
+    when = _parse_datetime(datetime_)
     _, level = COLLECTIONS[cid]
     with ctx.db.read() as session:
         if level is not None:
-            rows = area_store.list_areas(session=session, level=level)
+            rows = _areas(session, level, when, ctx.clock.now())
             if box:
                 geoms = shapely.from_wkb([r.geometry_wkb for r in rows])
                 rows = [r for r, hit in zip(rows, shapely.intersects(geoms, shapely.box(*box))) if hit]
             matched = len(rows)
-            features: list[Any] = area_features(rows[offset:offset + limit])
+            features: list[Any] = area_features(rows[offset:offset + limit], validity=True)
         else:
             features, matched = _incident_page(session, who, ctx, box, limit, offset)
-    links = [{"href": _link(request, f"/collections/{cid}/items", limit=limit, offset=offset, bbox=bbox),
-              "rel": "self", "type": GEOJSON}]
+    links = [{"href": _link(request, f"/collections/{cid}/items", limit=limit, offset=offset, bbox=bbox,
+                            datetime=datetime_), "rel": "self", "type": GEOJSON}]
     if offset + limit < matched:
         links.append({"href": _link(request, f"/collections/{cid}/items", limit=limit, offset=offset + limit,
-                                     bbox=bbox), "rel": "next", "type": GEOJSON})
+                                     bbox=bbox, datetime=datetime_), "rel": "next", "type": GEOJSON})
     return _json({"type": "FeatureCollection", "features": features, "numberMatched": matched,
                   "numberReturned": len(features), "links": links}, GEOJSON)
 
@@ -157,7 +211,7 @@ def item(cid: str, fid: str, who: Reader, ctx: ContextDep) -> Response:
             row = session.get(AreaRow, fid)
             if row is None or row.level != level:
                 raise NotFound(f"feature {fid!r} is not in {cid}")
-            return _json(area_features([row])[0], GEOJSON)
+            return _json(area_features([row], validity=True)[0], GEOJSON)
         incident = incident_store.get(session=session, incident_id=int(fid)) if fid.isdigit() else None
         if incident is None:
             raise NotFound(f"feature {fid!r} is not in {cid}")

@@ -21,8 +21,8 @@ from shapely.ops import unary_union
 
 from service.domain.catalog import DEPARTMENTS
 from service.domain.gridcodes import Level, child_code
-from service.domain.topology import reading_order
 from service.domain.roster import RosterRole, TeamKind
+from service.domain.topology import reading_order
 from service.domain.units import UnitType
 
 STREET_CODE = "330108003"  # Binjiang district 330108, street sequence 003 (demo)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,15 +13,14 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.context import ServiceContext
 from service.domain.clock import ManualClock
-from service.domain.gridcodes import Level, child_code
-from service.domain.topology import reading_order
+from service.domain.gridcodes import Level
 from service.settings import Settings
 from service.store import events as event_log
 from tests.service import payloads
 from tests.service.conftest import Keys
+from tests.support.boundary_drafts import as_geojson, current_rows, split_rows
 
 MICRO = "330108003001000101"
-GRID = MICRO[:16]
 
 
 @pytest.fixture
@@ -43,42 +41,14 @@ def client(ctx: ServiceContext) -> Iterator[TestClient]:
         yield c
 
 
-def micro_grids(client: TestClient, keys: Keys) -> dict[str, Any]:
-    r = client.get("/api/v1/boundaries/export", params={"level": "micro_grid", "format": "geojson"},
-                   headers=keys.auth(keys.viewer))
-    assert r.status_code == 200, r.text
-    return dict(json.loads(r.content))
-
-
-def split_west_east(collection: dict[str, Any], code: str) -> tuple[dict[str, Any], list[str]]:
-    """The collection with `code` cut in a west and an east half and its grid renumbered in reading order."""
-    features = collection["features"]
-    target = next(f for f in features if f["properties"]["code"] == code)
-    geom = shapely.geometry.shape(target["geometry"])
-    minx, miny, maxx, maxy = geom.bounds
-    mid = (minx + maxx) / 2
-    halves = [geom.intersection(shapely.box(minx - 1, miny - 1, mid, maxy + 1)),
-              geom.intersection(shapely.box(mid, miny - 1, maxx + 1, maxy + 1))]
-    households = target["properties"]["households"]
-    parts = [{"type": "Feature", "properties": {**target["properties"], "households": h},
-              "geometry": shapely.geometry.mapping(g)} for g, h in zip(halves, (households // 2, households - households // 2))]
-    siblings = [f for f in features if f["properties"]["parent_code"] == GRID and f["properties"]["code"] != code]
-    others = [f for f in features if f["properties"]["parent_code"] != GRID]
-    group = siblings + parts
-    order = reading_order([shapely.geometry.shape(f["geometry"]) for f in group])
-    renumbered, codes = [], {}
-    for n, i in enumerate(order):
-        code = child_code(GRID, n + 1, Level.MICRO_GRID)
-        renumbered.append({**group[i], "properties": {**group[i]["properties"], "code": code}})
-        if i >= len(siblings):
-            codes[i - len(siblings)] = code
-    return {"type": "FeatureCollection", "features": others + renumbered}, [codes[0], codes[1]]
-
-
-def publish(client: TestClient, keys: Keys, collection: dict[str, Any], **form: Any) -> Any:
+def publish(client: TestClient, keys: Keys, rows: list[dict[str, Any]], **form: Any) -> Any:
     return client.post("/api/v1/boundaries/import", headers=keys.auth(keys.gis_editor),
                        data={"level": "micro_grid", "format": "geojson", **{k: str(v) for k, v in form.items()}},
-                       files={"file": ("micro.geojson", json.dumps(collection).encode())})
+                       files={"file": ("micro.geojson", as_geojson(rows))})
+
+
+def geometry_of(rows: list[dict[str, Any]], code: str) -> Any:
+    return next(r["geometry"] for r in rows if r["code"] == code)
 
 
 def report_at(client: TestClient, keys: Keys, lon: float, lat: float, when: datetime, n: int) -> Any:
@@ -90,10 +60,9 @@ def report_at(client: TestClient, keys: Keys, lon: float, lat: float, when: date
 
 def test_gis_editor_splits_a_micro_grid_and_reports_land_by_the_boundaries_of_their_time(
         client: TestClient, keys: Keys, ctx: ServiceContext, clock: ManualClock) -> None:
-    original = micro_grids(client, keys)
-    old_geom = shapely.geometry.shape(next(f for f in original["features"] if f["properties"]["code"] == MICRO)["geometry"])
-    draft, new_codes = split_west_east(original, MICRO)
-    east = shapely.geometry.shape(next(f for f in draft["features"] if f["properties"]["code"] == new_codes[1])["geometry"])
+    old_geom = geometry_of(current_rows(ctx, Level.MICRO_GRID), MICRO)
+    draft, new_codes = split_rows(ctx, MICRO)
+    east = geometry_of(draft, new_codes[1])
     lon, lat = east.representative_point().coords[0]
     effective = clock.now() + timedelta(hours=1)
 
@@ -136,10 +105,10 @@ def test_gis_editor_splits_a_micro_grid_and_reports_land_by_the_boundaries_of_th
     assert kinds[-2:] == [("boundaries.changed", revision), ("boundaries.changed", revision + 1)]
 
 
-def test_an_open_case_follows_the_split_once_it_is_in_force(client: TestClient, keys: Keys,
+def test_an_open_case_follows_the_split_once_it_is_in_force(client: TestClient, keys: Keys, ctx: ServiceContext,
                                                             clock: ManualClock) -> None:
-    draft, new_codes = split_west_east(micro_grids(client, keys), MICRO)
-    east = shapely.geometry.shape(next(f for f in draft["features"] if f["properties"]["code"] == new_codes[1])["geometry"])
+    draft, new_codes = split_rows(ctx, MICRO)
+    east = geometry_of(draft, new_codes[1])
     lon, lat = east.representative_point().coords[0]
     case = report_at(client, keys, lon, lat, clock.now() - timedelta(minutes=10), 1)
     preview = publish(client, keys, draft, dry_run="true").json()
@@ -149,12 +118,13 @@ def test_an_open_case_follows_the_split_once_it_is_in_force(client: TestClient, 
     assert moved["micro_grid"] == new_codes[1] and moved["version"] == case["version"] + 1
 
 
-def test_an_overlap_is_refused_with_its_location_and_nothing_changes(client: TestClient, keys: Keys) -> None:
-    collection = micro_grids(client, keys)
-    target = next(f for f in collection["features"] if f["properties"]["code"] == MICRO)
-    grown = shapely.geometry.shape(target["geometry"]).buffer(0.0005)
-    target["geometry"] = shapely.geometry.mapping(grown)
-    r = publish(client, keys, collection)
+def test_an_overlap_is_refused_with_its_location_and_nothing_changes(client: TestClient, keys: Keys,
+                                                                    ctx: ServiceContext) -> None:
+    rows = current_rows(ctx, Level.MICRO_GRID)
+    target = next(r for r in rows if r["code"] == MICRO)
+    grown = target["geometry"].buffer(0.0005)
+    target["geometry"] = grown
+    r = publish(client, keys, rows)
     assert r.status_code == 422, r.text
     overlaps = [p for p in r.json()["error"]["topology"] if p["kind"] == "overlap" and MICRO in p["codes"]]
     assert overlaps and all(p["area_m2"] > 1 for p in overlaps)
@@ -162,8 +132,9 @@ def test_an_overlap_is_refused_with_its_location_and_nothing_changes(client: Tes
     assert client.get("/api/v1/boundaries/revisions", headers=keys.auth(keys.viewer)).json()["revisions"] == []
 
 
-def test_publishing_from_a_stale_revision_is_409_naming_the_one_that_won(client: TestClient, keys: Keys) -> None:
-    draft, _ = split_west_east(micro_grids(client, keys), MICRO)
+def test_publishing_from_a_stale_revision_is_409_naming_the_one_that_won(client: TestClient, keys: Keys,
+                                                                         ctx: ServiceContext) -> None:
+    draft, _ = split_rows(ctx, MICRO)
     first = publish(client, keys, draft, base_revision=0, note="first")
     assert first.status_code == 200, first.text
     second = publish(client, keys, draft, base_revision=0, note="second")
@@ -174,8 +145,9 @@ def test_publishing_from_a_stale_revision_is_409_naming_the_one_that_won(client:
 
 @pytest.mark.parametrize("field,value,why", [("effective_at", "tomorrow", "ISO 8601"),
                                              ("effective_at", "2026-03-01T00:00:00", "time zone")])
-def test_a_bad_effective_time_is_named(client: TestClient, keys: Keys, field: str, value: str, why: str) -> None:
-    r = publish(client, keys, micro_grids(client, keys), **{field: value})
+def test_a_bad_effective_time_is_named(client: TestClient, keys: Keys, ctx: ServiceContext, field: str, value: str,
+                                       why: str) -> None:
+    r = publish(client, keys, current_rows(ctx, Level.MICRO_GRID), **{field: value})
     assert r.status_code == 422 and why in r.text and field in r.text
 
 
