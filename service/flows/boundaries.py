@@ -160,7 +160,8 @@ def _impact(session: Any, draft: Draft, changes: dict[str, list[str]], now: date
     moves: dict[int, dict[str, Any]] = {}
     if touched and cases:
         after = _locator_after(session, draft.level, draft.rows)
-        placed: list[Placement] = after.locate([c.lon for c in cases], [c.lat for c in cases])
+        placed: list[Placement] = after.locate([float(c.lon or 0.0) for c in cases],
+                                               [float(c.lat or 0.0) for c in cases])
         for case, place in zip(cases, placed):
             new = {f: getattr(place, f) for f in PLACE_FIELDS}
             if any(getattr(case, f) != new[f] for f in PLACE_FIELDS):

@@ -51,14 +51,14 @@ def build_locator(*, session: Session) -> Locator:
     """The locator over every version of the micro-grids and zones, each with its validity interval."""
     current = list_areas(session=session)
     retired = list(session.scalars(select(AreaVersionRow).order_by(AreaVersionRow.id)))
-    community_of = {r.code: r.parent_code for r in [*retired, *current] if r.level == Level.GRID}
+    every: list[AreaRow | AreaVersionRow] = [*current, *retired]
+    community_of = {r.code: r.parent_code for r in every if r.level == Level.GRID}
 
     def area(r: AreaRow | AreaVersionRow) -> Area:
         return Area(r.code, shapely.from_wkb(r.geometry_wkb), grid=r.parent_code,
                     community=community_of.get(r.parent_code or ""), valid_from=r.valid_from,
                     valid_to=r.valid_to if isinstance(r, AreaVersionRow) else None)
 
-    every = [*current, *retired]
     return Locator(micro_grids=[area(r) for r in every if r.level == Level.MICRO_GRID],
                    defence_zones=[area(r) for r in every if r.level == Level.DEFENCE_ZONE],
                    patrol_zones=[area(r) for r in every if r.level == Level.PATROL_ZONE])
