@@ -51,7 +51,7 @@ def build_locator(*, session: Session) -> Locator:
     """The locator over every version of the micro-grids and zones, each with its validity interval."""
     current = list_areas(session=session)
     retired = list(session.scalars(select(AreaVersionRow).order_by(AreaVersionRow.id)))
-    every: list[AreaRow | AreaVersionRow] = [*current, *retired]
+    every: list[AreaRow | AreaVersionRow] = [*retired, *current]  # current last: it names the community
     community_of = {r.code: r.parent_code for r in every if r.level == Level.GRID}
 
     def area(r: AreaRow | AreaVersionRow) -> Area:
