@@ -24,7 +24,7 @@ from service.domain.gridcodes import Level
 from service.store import areas as area_store
 from service.store import incidents as incident_store
 from service.store.geojson import area_features
-from service.store.models import AreaRow, IncidentRow
+from service.store.models import AreaRow, BuildingRow, IncidentRow
 
 router = APIRouter(prefix="/ogcapi", tags=["OGC API - Features"])
 
@@ -36,7 +36,9 @@ CONFORMANCE = ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 COLLECTIONS: dict[str, tuple[str, Level | None]] = {
     "communities": ("社区 Communities", Level.COMMUNITY), "grids": ("网格 Grids", Level.GRID),
     "micro_grids": ("微网格 Micro-grids", Level.MICRO_GRID), "defence_zones": ("防区 Defence zones", Level.DEFENCE_ZONE),
-    "patrol_zones": ("巡区 Patrol zones", Level.PATROL_ZONE), "incidents": ("事件 Incidents", None)}
+    "patrol_zones": ("巡区 Patrol zones", Level.PATROL_ZONE), "incidents": ("事件 Incidents", None),
+    "buildings": ("楼栋 Residential buildings (households)", None)}
+BUILDINGS = "buildings"
 
 
 def _json(body: Any, media_type: str = "application/json") -> Response:
@@ -181,6 +183,8 @@ def items(cid: str, request: Request, who: Reader, ctx: ContextDep,
                 rows = [r for r, hit in zip(rows, shapely.intersects(geoms, shapely.box(*box))) if hit]
             matched = len(rows)
             features: list[Any] = area_features(rows[offset:offset + limit], validity=True)
+        elif cid == BUILDINGS:
+            features, matched = _building_page(session, box, limit, offset)
         else:
             features, matched = _incident_page(session, who, ctx, box, limit, offset)
     links = [{"href": _link(request, f"/collections/{cid}/items", limit=limit, offset=offset, bbox=bbox,
@@ -202,6 +206,19 @@ def _incident_page(session: Any, who: Principal, ctx: ServiceContext, box: tuple
     return [present.incident_feature(incident_store.as_dict(r), who, ctx) for r in rows], int(matched or 0)
 
 
+def _building_feature(b: BuildingRow) -> dict[str, Any]:
+    return {"type": "Feature", "id": b.code, "geometry": {"type": "Point", "coordinates": [b.lon, b.lat]},
+            "properties": {"code": b.code, "micro_grid": b.micro_grid, "households": b.households}}
+
+
+def _building_page(session: Any, box: tuple[float, float, float, float] | None, limit: int,
+                   offset: int) -> tuple[list[Any], int]:
+    rows = area_store.buildings(session=session)
+    if box:
+        rows = [b for b in rows if box[0] <= b.lon <= box[2] and box[1] <= b.lat <= box[3]]
+    return [_building_feature(b) for b in rows[offset:offset + limit]], len(rows)
+
+
 @router.get("/collections/{cid}/items/{fid}", summary="One feature")
 def item(cid: str, fid: str, who: Reader, ctx: ContextDep) -> Response:
     _known(cid)
@@ -212,6 +229,11 @@ def item(cid: str, fid: str, who: Reader, ctx: ContextDep) -> Response:
             if row is None or row.level != level:
                 raise NotFound(f"feature {fid!r} is not in {cid}")
             return _json(area_features([row], validity=True)[0], GEOJSON)
+        if cid == BUILDINGS:
+            building = session.get(BuildingRow, fid)
+            if building is None:
+                raise NotFound(f"feature {fid!r} is not in {cid}")
+            return _json(_building_feature(building), GEOJSON)
         incident = incident_store.get(session=session, incident_id=int(fid)) if fid.isdigit() else None
         if incident is None:
             raise NotFound(f"feature {fid!r} is not in {cid}")

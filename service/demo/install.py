@@ -29,6 +29,7 @@ def install_demo_street(ctx: ServiceContext, street: DemoStreet) -> None:
         area_store.replace_roster(session=session, people=people, teams=teams, departments=street.departments)
         area_store.replace_units(session=session, units=units)
         road_store.replace_roads(session=session, rows=[{"name": None, "geometry": g} for g in street.roads])
+        area_store.replace_buildings(session=session, rows=[asdict(b) for b in street.buildings])
         event_log.append(session, [changed_event(ctx, rows)])
     ctx.boundaries_changed()
     ctx.dispatch.reload()

@@ -87,6 +87,17 @@ class DemoUnit:
 
 
 @dataclass
+class DemoBuilding:
+    """A residential building: where it stands and how many households live in it."""
+
+    code: str
+    micro_grid: str
+    households: int
+    lon: float
+    lat: float
+
+
+@dataclass
 class DemoStreet:
     areas: list[DemoArea]
     people: list[DemoPerson]
@@ -94,6 +105,7 @@ class DemoStreet:
     departments: dict[str, str]
     units: list[DemoUnit] = field(default_factory=list)
     roads: list[Any] = field(default_factory=list)  # street centre lines: the demo's grids are bounded by streets
+    buildings: list[DemoBuilding] = field(default_factory=list)  # each micro-grid's households, house by house
 
     def of_level(self, level: Level) -> list[DemoArea]:
         return [a for a in self.areas if a.level is level]
@@ -225,7 +237,25 @@ def build(seed: int = 20260101) -> DemoStreet:
     street = DemoStreet(areas, people, teams, dict(DEPARTMENTS))
     street.units = _units(rng, street)
     street.roads = list(shapely.get_parts(unary_union([a.geometry.boundary for a in street.of_level(Level.GRID)])))
+    street.buildings = _buildings(random.Random(seed + 7), street)
     return street
+
+
+def _buildings(rng: random.Random, street: DemoStreet) -> list[DemoBuilding]:
+    """3 to 8 residential buildings per micro-grid whose households add up to the micro-grid's.
+
+    A separate random stream, so adding buildings left every other part of the street as it was."""
+    out: list[DemoBuilding] = []
+    for micro in street.of_level(Level.MICRO_GRID):
+        total = micro.households or 0
+        count = rng.randint(3, 8)
+        cuts = sorted(rng.sample(range(1, total), count - 1)) if total > count else []
+        sizes = [b - a for a, b in zip([0, *cuts], [*cuts, total])] if cuts else [total]
+        shapely.prepare(micro.geometry)
+        for n, size in enumerate(sizes, start=1):
+            lon, lat = point_in(micro.geometry, rng)
+            out.append(DemoBuilding(f"{micro.code}B{n:02d}", micro.code, size, lon, lat))
+    return out
 
 
 def point_in(polygon: Polygon, rng: random.Random) -> tuple[float, float]:

@@ -8,7 +8,7 @@ changed ones are valid from it. Rolling back publishes the state before a revisi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -215,6 +215,21 @@ def _household_changes(session: Any, draft: Draft, touched: set[str]) -> list[di
             if old.get(c) != new.get(c)]
 
 
+def _households_from_buildings(session: Any, draft: Draft) -> Draft:
+    """Micro-grids drawn without a household count (a fresh split) get the sum of their buildings."""
+    missing = [i for i, r in enumerate(draft.rows) if r.get("households") is None]
+    houses = area_store.buildings(session=session) if missing else []
+    if not houses:
+        return draft
+    points = shapely.points([b.lon for b in houses], [b.lat for b in houses])
+    tree = shapely.STRtree(points)
+    rows = list(draft.rows)
+    for i in missing:
+        inside = tree.query(rows[i]["geometry"], predicate="contains")
+        rows[i] = {**rows[i], "households": int(sum(houses[k].households for k in inside))}
+    return replace(draft, rows=rows)
+
+
 def publish(ctx: ServiceContext, draft: Draft, *, dry_run: bool) -> Outcome:
     """Validate, preview and (unless `dry_run`) publish a level's new state as one revision.
 
@@ -226,6 +241,8 @@ def publish(ctx: ServiceContext, draft: Draft, *, dry_run: bool) -> Outcome:
             parse_code(r["code"], level=Level(r["level"]), field=f"features[{i}].code")
     now = ctx.clock.now()
     with (ctx.db.read() if dry_run else ctx.db.write()) as session:
+        if draft.level is Level.MICRO_GRID:
+            draft = _households_from_buildings(session, draft)
         latest = area_store.latest_revision(session=session)
         if draft.base_revision is not None and (latest.id if latest else 0) != draft.base_revision:
             assert latest is not None

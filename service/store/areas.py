@@ -16,6 +16,7 @@ from service.store.models import (
     AreaRow,
     AreaVersionRow,
     BoundaryRevisionRow,
+    BuildingRow,
     DepartmentRow,
     FixRow,
     IncidentRow,
@@ -196,3 +197,14 @@ def teams(*, session: Session) -> list[TeamRow]:
 
 def departments(*, session: Session) -> list[DepartmentRow]:
     return list(session.scalars(select(DepartmentRow).order_by(DepartmentRow.code)))
+
+
+def replace_buildings(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Replace every building (code, micro_grid, households, lon, lat)."""
+    session.execute(delete(BuildingRow))
+    if rows:
+        session.execute(insert(BuildingRow), list(rows))
+
+
+def buildings(*, session: Session) -> list[BuildingRow]:
+    return list(session.scalars(select(BuildingRow).order_by(BuildingRow.code)))

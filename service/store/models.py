@@ -52,6 +52,18 @@ class AreaVersionRow(Base):
     retired_by: Mapped[int] = mapped_column(Integer)
 
 
+class BuildingRow(Base):
+    """A residential building with its household count: where micro-grid household totals come from."""
+
+    __tablename__ = "buildings"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    micro_grid: Mapped[str | None] = mapped_column(String(32), index=True)
+    households: Mapped[int] = mapped_column(Integer)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+
+
 class BoundaryRevisionRow(Base):
     """One published change of one level's boundaries: when it takes effect, who, why, what changed."""
 

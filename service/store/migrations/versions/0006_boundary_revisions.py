@@ -45,9 +45,20 @@ def upgrade() -> None:
     )
     op.create_index("ix_area_versions_code", "area_versions", ["code"])
     op.create_index("ix_area_versions_level", "area_versions", ["level"])
+    op.create_table(
+        "buildings",
+        sa.Column("code", sa.String(32), primary_key=True),
+        sa.Column("micro_grid", sa.String(32), nullable=True),
+        sa.Column("households", sa.Integer(), nullable=False),
+        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=False),
+    )
+    op.create_index("ix_buildings_micro_grid", "buildings", ["micro_grid"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_buildings_micro_grid", "buildings")
+    op.drop_table("buildings")
     op.drop_index("ix_area_versions_level", "area_versions")
     op.drop_index("ix_area_versions_code", "area_versions")
     op.drop_table("area_versions")
