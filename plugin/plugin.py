@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from qgis.core import Qgis, QgsMessageLog, QgsPointXY, QgsProject, QgsRectangle
+from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsPointXY, QgsProject, QgsRectangle
 from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
@@ -24,6 +24,7 @@ from .core.paths import resources_dir
 from .core.queue_model import CATEGORY_NAMES
 from .core.settings import PluginSettings
 from .core.stream import LiveStream
+from .processing.provider import GridCommandProvider
 
 MENU = "&GridCommand"
 LOG_TAG = "GridCommand"
@@ -88,6 +89,9 @@ class GridCommandPlugin:
             self.toolbar.addAction(action)
         if self.settings.autoconnect and self.settings.token:
             self.iface.initializationCompleted.connect(self.toggle_connection)
+        self.processing_provider: GridCommandProvider | None = GridCommandProvider()
+        if not QgsApplication.processingRegistry().addProvider(self.processing_provider):
+            self.processing_provider = None  # already registered (e.g. by a model run): the registry keeps that one
 
     def _action(self, icon: QIcon, text: str, slot: Callable[[], Any], *, shortcut: str | None = None,
                 checkable: bool = False) -> QAction:
@@ -109,6 +113,9 @@ class GridCommandPlugin:
         if getattr(self, "toolbar", None) is not None:
             self.toolbar.deleteLater()
         self.actions = []
+        if getattr(self, "processing_provider", None) is not None:
+            QgsApplication.processingRegistry().removeProvider(self.processing_provider)
+            self.processing_provider = None
 
     # --- connecting -----------------------------------------------------------------------------
     @guarded
