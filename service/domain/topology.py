@@ -137,7 +137,11 @@ def validate(children: Sequence[Piece], parents: Sequence[Piece] | None, *, tole
     inner = shapely.relate_pattern(metric[left], metric[right], "T********")
     left, right = left[inner], right[inner]
     shared = shapely.intersection(metric[left], metric[right])
+    overlap_in: dict[str, float] = {}  # overlap area between siblings, by parent: it hides gaps in sums
     for a, b, g, area in zip(left, right, shared, shapely.area(shared)):
+        if children[a].parent_code == children[b].parent_code:
+            key = children[a].parent_code or ""
+            overlap_in[key] = overlap_in.get(key, 0.0) + float(area)
         if area > tolerance_m2:
             problems.append(TopologyProblem(ProblemKind.OVERLAP, (children[a].code, children[b].code), lonlat(g),
                                             f"{children[a].code} and {children[b].code} overlap by {area:.1f} m²",
@@ -159,7 +163,7 @@ def validate(children: Sequence[Piece], parents: Sequence[Piece] | None, *, tole
                                                 f"{children[i].code}: parent {parent_code or '(none)'} is not known"))
             continue
         problems += _against_parent(parent, parent_metric[parent_code], [children[i] for i in members],
-                                    metric[members], tolerance_m2, lonlat)
+                                    metric[members], tolerance_m2, lonlat, overlap_in.get(parent_code, 0.0))
     covered = set(by_parent)
     for parent in parents:
         if parent.code not in covered and children:
@@ -177,17 +181,28 @@ def _scale(pieces: Any, kx: float) -> list[BaseGeometry]:
 
 
 def _against_parent(parent: Piece, parent_m: BaseGeometry, members: list[Piece], members_m: Any,
-                    tolerance_m2: float,
-                    lonlat: Callable[[BaseGeometry], tuple[float, float]]) -> list[TopologyProblem]:
+                    tolerance_m2: float, lonlat: Callable[[BaseGeometry], tuple[float, float]],
+                    sibling_overlap_m2: float) -> list[TopologyProblem]:
     problems: list[TopologyProblem] = []
     parent_m = shapely.make_valid(parent_m)
-    outside = shapely.difference(members_m, parent_m)
-    for piece, g, area in zip(members, outside, shapely.area(outside)):
+    shapely.prepare(parent_m)
+    # Only children the parent does not cover need the (costly) difference; on shared vertices the
+    # exact predicate is enough.
+    uncovered = np.flatnonzero(~shapely.covers(parent_m, members_m))
+    outside = shapely.difference(members_m[uncovered], parent_m)
+    for k, g, area in zip(uncovered, outside, shapely.area(outside)):
         if area > tolerance_m2:
+            piece = members[k]
             problems.append(TopologyProblem(ProblemKind.OUTSIDE_PARENT, (piece.code, parent.code), lonlat(g),
                                             f"{piece.code} reaches {area:.1f} m² outside its parent {parent.code}",
                                             float(area)))
-    gaps = shapely.difference(parent_m, shapely.union_all(members_m))
+    # Children inside the parent: the uncovered area is the parent's minus theirs (plus what they
+    # share), so the union is only drawn when there is a gap to locate.
+    missing = float(shapely.area(parent_m) - shapely.area(members_m).sum()) + sibling_overlap_m2
+    if len(uncovered) == 0 and missing <= tolerance_m2:
+        gaps = shapely.Polygon()
+    else:
+        gaps = shapely.difference(parent_m, shapely.union_all(members_m))
     for g in shapely.get_parts(gaps):
         area = float(shapely.area(g))
         if area > tolerance_m2:
