@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from qgis.core import QgsNetworkAccessManager
 from qgis.PyQt.QtCore import QByteArray, QObject, QUrl
-from qgis.PyQt.QtNetwork import QNetworkReply, QNetworkRequest
+from qgis.PyQt.QtNetwork import QHttpMultiPart, QHttpPart, QNetworkReply, QNetworkRequest
 
 
 @dataclass
@@ -56,6 +56,25 @@ class ServiceClient(QObject):
         req.setHeader(QNetworkRequest.ContentTypeHeader, "application/json")
         payload = QByteArray(json.dumps(body, ensure_ascii=False).encode())
         return self._track(QgsNetworkAccessManager.instance().post(req, payload), callback)
+
+    def post_form(self, path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes, str]],
+                  callback: Callback) -> QNetworkReply:
+        """A multipart/form-data POST (fields, and files as name -> (file name, bytes, media type))."""
+        multipart = QHttpMultiPart(QHttpMultiPart.FormDataType)
+        for name, value in fields.items():
+            part = QHttpPart()
+            part.setHeader(QNetworkRequest.ContentDispositionHeader, f'form-data; name="{name}"')
+            part.setBody(value.encode())
+            multipart.append(part)
+        for name, (filename, data, media_type) in files.items():
+            part = QHttpPart()
+            part.setHeader(QNetworkRequest.ContentDispositionHeader, f'form-data; name="{name}"; filename="{filename}"')
+            part.setHeader(QNetworkRequest.ContentTypeHeader, media_type)
+            part.setBody(data)
+            multipart.append(part)
+        reply = QgsNetworkAccessManager.instance().post(self.request(path), multipart)
+        multipart.setParent(reply)  # the body lives as long as the request
+        return self._track(reply, callback)
 
     def _track(self, reply: QNetworkReply, callback: Callback) -> QNetworkReply:
         self._pending.add(reply)

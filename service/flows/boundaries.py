@@ -239,6 +239,10 @@ def publish(ctx: ServiceContext, draft: Draft, *, dry_run: bool) -> Outcome:
     for i, r in enumerate(draft.rows):
         if Level(r["level"]) in CODE_LENGTH:
             parse_code(r["code"], level=Level(r["level"]), field=f"features[{i}].code")
+    # One polygon drawn as a one-part multipolygon (as QGIS layers keep them) is the same polygon.
+    draft = replace(draft, rows=[{**r, "geometry": r["geometry"].geoms[0]}
+                                 if isinstance(r["geometry"], shapely.MultiPolygon) and len(r["geometry"].geoms) == 1
+                                 else r for r in draft.rows])
     now = ctx.clock.now()
     with (ctx.db.read() if dry_run else ctx.db.write()) as session:
         if draft.level is Level.MICRO_GRID:

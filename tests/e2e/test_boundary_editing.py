@@ -1,0 +1,141 @@
+"""The GIS editor's story in a real QGIS against a real service process: split a micro-grid with QGIS's
+own split, validate, publish with an effective time, see reports land by the boundaries of their time,
+roll back; an overlap is refused with its location; only a gis_editor key may publish."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+pytest.importorskip("qgis.core")
+
+from qgis.core import QgsGeometry, QgsPointXY, QgsProject  # noqa: E402
+
+from plugin.core.boundary_session import BoundarySession  # noqa: E402
+from plugin.core.client import ServiceClient  # noqa: E402
+from plugin.core.definitions import ConnectionState, LayerId  # noqa: E402
+from service.context import ServiceContext  # noqa: E402
+from service.domain.access import Role  # noqa: E402
+from service.settings import Settings  # noqa: E402
+from tests.service import payloads  # noqa: E402
+from tests.support.child_process import ServiceProcess  # noqa: E402
+
+MICRO = "330108003001000101"
+
+
+def gis_key(service: ServiceProcess) -> str:
+    ctx = ServiceContext(Settings(data_dir=service.data_dir))
+    try:
+        return ctx.create_key(name="gis staff", role=Role.GIS_EDITOR)
+    finally:
+        ctx.close()
+
+
+def live_micro_grids(plugin: Any, service: ServiceProcess, qtbot: Any) -> Any:
+    plugin.settings.service_url = service.base
+    plugin.settings.token = service.operator_key
+    plugin.connect()
+    qtbot.waitUntil(lambda: plugin.stream is not None and plugin.stream.state is ConnectionState.CONNECTED,
+                    timeout=15000)
+    layer = plugin.layers[LayerId.MICRO_GRIDS]
+    qtbot.waitUntil(lambda: layer.featureCount() == 928, timeout=15000)
+    return layer
+
+
+def open_session(service: ServiceProcess, key: str, layer: Any, qtbot: Any) -> BoundarySession:
+    session = BoundarySession(ServiceClient(service.base, key), QgsProject.instance())
+    session.start(layer)
+    qtbot.waitUntil(lambda: session.base_revision is not None, timeout=10000)
+    return session
+
+
+def feature(layer: Any, code: str) -> Any:
+    return next(f for f in layer.getFeatures() if f["code"] == code)
+
+
+def report(service: ServiceProcess, lon: float, lat: float, n: int) -> dict[str, Any]:
+    body = payloads.hotline(lon, lat, order_no=f"HZ-EDIT-{n}", accepted_at=datetime.now(UTC).isoformat())
+    r = httpx.post(f"{service.base}/api/v1/channels/hotline12345", json=body,
+                   headers={"Authorization": f"Bearer {service.operator_key}"})
+    assert r.status_code == 201, r.text
+    return dict(r.json()["incident"])
+
+
+def test_gis_editor_splits_a_micro_grid_with_qgis_split_publishes_and_rolls_back(
+        plugin: Any, service: ServiceProcess, qtbot: Any) -> None:
+    layer = live_micro_grids(plugin, service, qtbot)
+    key = gis_key(service)
+    session = open_session(service, key, layer, qtbot)
+    draft = session.draft
+    assert draft is not None and draft.isEditable() and QgsProject.instance().topologicalEditing()
+    assert QgsProject.instance().snappingConfig().enabled()
+    target = feature(draft, MICRO)
+    before = target.geometry()
+    box = before.boundingBox()
+    mid = box.center().x()
+    draft.selectByIds([target.id()])  # as the split tool does: only the selected micro-grid is cut
+    assert draft.splitFeatures([QgsPointXY(mid, box.yMaximum() + 1e-5), QgsPointXY(mid, box.yMinimum() - 1e-5)],
+                               True) == QgsGeometry.Success
+    assert draft.featureCount() == 929
+    codes = session.renumber_after_split()
+    east = max((f for f in draft.getFeatures() if f.geometry().intersects(before) and
+                f.geometry().intersection(before).area() > before.area() * 0.4), key=lambda f: f.geometry().centroid().asPoint().x())
+    east_code = east["code"]
+    point = east.geometry().pointOnSurface().asPoint()
+    assert east_code in codes and east_code != MICRO
+
+    with qtbot.waitSignal(session.validated, timeout=20000) as validated:
+        session.validate()
+    assert validated.args[0]["valid"], validated.args[0]["problems"]
+    assert session.problems is not None and session.problems.featureCount() == 0
+
+    effective = datetime.now(UTC) + timedelta(seconds=4)
+    with qtbot.waitSignal(session.published, timeout=20000) as published:
+        session.publish(effective, "new housing estate")
+    revision = published.args[0]["revision"]
+    assert session.draft is None  # the draft is closed once published
+
+    assert report(service, point.x(), point.y(), 1)["micro_grid"] == MICRO  # not in force yet
+    time.sleep(max(0.0, (effective - datetime.now(UTC)).total_seconds()) + 0.5)
+    assert report(service, point.x(), point.y(), 2)["micro_grid"] == east_code
+
+    auth = {"Authorization": f"Bearer {key}"}
+    undone = httpx.post(f"{service.base}/api/v1/boundaries/revisions/{revision}/rollback",
+                        json={"note": "estate delayed"}, headers=auth, timeout=30)
+    assert undone.status_code == 200, undone.text
+    restored = httpx.get(f"{service.base}/ogcapi/collections/micro_grids/items/{MICRO}", headers=auth).json()
+    again = QgsGeometry.fromPolygonXY([[QgsPointXY(x, y) for x, y in restored["geometry"]["coordinates"][0]]])
+    assert again.symDifference(before).area() < before.area() * 1e-9
+    assert report(service, point.x(), point.y(), 3)["micro_grid"] == MICRO
+
+
+def test_an_overlap_is_refused_with_its_location_on_the_problem_layer(plugin: Any, service: ServiceProcess,
+                                                                      qtbot: Any) -> None:
+    layer = live_micro_grids(plugin, service, qtbot)
+    session = open_session(service, gis_key(service), layer, qtbot)
+    draft = session.draft
+    assert draft is not None
+    target = feature(draft, MICRO)
+    grown = target.geometry().buffer(0.0004, 4)
+    draft.changeGeometry(target.id(), grown)
+    with qtbot.waitSignal(session.refused, timeout=20000) as refused:
+        session.publish(datetime.now(UTC), "a slip of the mouse")
+    assert "overlap" in refused.args[0]
+    assert session.problems is not None
+    overlaps = [f for f in session.problems.getFeatures() if f["kind"] == "overlap"]
+    assert overlaps and all(grown.buffer(1e-6, 4).contains(f.geometry()) for f in overlaps)
+    session.discard()
+    assert session.draft is None and layer.featureCount() == 928
+
+
+def test_an_operator_key_may_not_publish(plugin: Any, service: ServiceProcess, qtbot: Any) -> None:
+    layer = live_micro_grids(plugin, service, qtbot)
+    session = open_session(service, service.operator_key, layer, qtbot)
+    with qtbot.waitSignal(session.refused, timeout=20000) as refused:
+        session.publish(datetime.now(UTC), "not mine to draw")
+    assert "gis_editor" in refused.args[0]
+    session.discard()
