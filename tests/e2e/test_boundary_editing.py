@@ -5,6 +5,7 @@ roll back; an overlap is refused with its location; only a gis_editor key may pu
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,7 +36,10 @@ def gis_key(service: ServiceProcess) -> str:
         ctx.close()
 
 
-def live_micro_grids(plugin: Any, service: ServiceProcess, qtbot: Any) -> Any:
+@pytest.fixture
+def live_micro_grids(plugin: Any, service: ServiceProcess, qtbot: Any) -> Iterator[Any]:
+    """The plugin connected to the service, its micro-grid layer loaded; disconnected before the service
+    stops, so the service need not wait out an open stream."""
     plugin.settings.service_url = service.base
     plugin.settings.token = service.operator_key
     plugin.connect()
@@ -43,7 +47,8 @@ def live_micro_grids(plugin: Any, service: ServiceProcess, qtbot: Any) -> Any:
                     timeout=15000)
     layer = plugin.layers[LayerId.MICRO_GRIDS]
     qtbot.waitUntil(lambda: layer.featureCount() == 928, timeout=15000)
-    return layer
+    yield layer
+    plugin.disconnect()
 
 
 def open_session(service: ServiceProcess, key: str, layer: Any, qtbot: Any) -> BoundarySession:
@@ -66,8 +71,8 @@ def report(service: ServiceProcess, lon: float, lat: float, n: int) -> dict[str,
 
 
 def test_gis_editor_splits_a_micro_grid_with_qgis_split_publishes_and_rolls_back(
-        plugin: Any, service: ServiceProcess, qtbot: Any) -> None:
-    layer = live_micro_grids(plugin, service, qtbot)
+        live_micro_grids: Any, service: ServiceProcess, qtbot: Any) -> None:
+    layer = live_micro_grids
     key = gis_key(service)
     session = open_session(service, key, layer, qtbot)
     draft = session.draft
@@ -113,9 +118,15 @@ def test_gis_editor_splits_a_micro_grid_with_qgis_split_publishes_and_rolls_back
     assert report(service, point.x(), point.y(), 3)["micro_grid"] == MICRO
 
 
-def test_an_overlap_is_refused_with_its_location_on_the_problem_layer(plugin: Any, service: ServiceProcess,
-                                                                      qtbot: Any) -> None:
-    layer = live_micro_grids(plugin, service, qtbot)
+def test_an_overlap_is_refused_with_its_location_and_only_a_gis_editor_may_publish(
+        live_micro_grids: Any, service: ServiceProcess, qtbot: Any) -> None:
+    layer = live_micro_grids
+    session = open_session(service, service.operator_key, layer, qtbot)
+    with qtbot.waitSignal(session.refused, timeout=20000) as refused:
+        session.publish(datetime.now(UTC), "not mine to draw")
+    assert "gis_editor" in refused.args[0]
+    session.discard()
+
     session = open_session(service, gis_key(service), layer, qtbot)
     draft = session.draft
     assert draft is not None
@@ -130,12 +141,3 @@ def test_an_overlap_is_refused_with_its_location_on_the_problem_layer(plugin: An
     assert overlaps and all(grown.buffer(1e-6, 4).contains(f.geometry()) for f in overlaps)
     session.discard()
     assert session.draft is None and layer.featureCount() == 928
-
-
-def test_an_operator_key_may_not_publish(plugin: Any, service: ServiceProcess, qtbot: Any) -> None:
-    layer = live_micro_grids(plugin, service, qtbot)
-    session = open_session(service, service.operator_key, layer, qtbot)
-    with qtbot.waitSignal(session.refused, timeout=20000) as refused:
-        session.publish(datetime.now(UTC), "not mine to draw")
-    assert "gis_editor" in refused.args[0]
-    session.discard()
