@@ -89,6 +89,8 @@ class GridCommandPlugin:
             self.toolbar.addAction(action)
         if self.settings.autoconnect and self.settings.token:
             self.iface.initializationCompleted.connect(self.toggle_connection)
+        self.edit_boundaries_action = self._action(QIcon(), tr("Edit boundaries…"), self.edit_boundaries)
+        self.editing_dock: Any = None
         self.processing_provider: GridCommandProvider | None = GridCommandProvider()
         if not QgsApplication.processingRegistry().addProvider(self.processing_provider):
             self.processing_provider = None  # already registered (e.g. by a model run): the registry keeps that one
@@ -169,12 +171,31 @@ class GridCommandPlugin:
         if self.status is not None:
             self.iface.statusBarIface().removeWidget(self.status)
             self.status.deleteLater()
+        if getattr(self, "editing_dock", None) is not None:
+            if self.editing_dock.session.draft is not None:
+                self.editing_dock.session.discard()
+            self.iface.removeDockWidget(self.editing_dock)
+            self.editing_dock.deleteLater()
+            self.editing_dock = None
         if self.layers is not None:
             self.layers.remove_from_project()
         self.client = self.layers = self.live = self.stream = self.dispatcher = None
         self.dock = self.tool = self.status = None
         if getattr(self, "connect_action", None) is not None:
             self.connect_action.setChecked(False)
+
+    @guarded
+    def edit_boundaries(self) -> None:
+        """Open the boundary editing dock on the live micro-grids (publishing needs a gis_editor key)."""
+        if self.client is None or self.layers is None:
+            raise GridCommandPluginError(tr("Connect to the command center first"))
+        if self.editing_dock is None:
+            from .gui.boundary_editing import BoundaryEditingDock
+
+            self.editing_dock = BoundaryEditingDock(self.iface, self.client, self.layers[LayerId.MICRO_GRIDS],
+                                                    self.iface.mainWindow())
+            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.editing_dock)
+        self.editing_dock.show()
 
     @guarded
     def _snapshot_loaded(self, result: ApiResult) -> None:

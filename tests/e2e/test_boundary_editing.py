@@ -36,12 +36,9 @@ def gis_key(service: ServiceProcess) -> str:
         ctx.close()
 
 
-@pytest.fixture
-def live_micro_grids(plugin: Any, service: ServiceProcess, qtbot: Any) -> Iterator[Any]:
-    """The plugin connected to the service, its micro-grid layer loaded; disconnected before the service
-    stops, so the service need not wait out an open stream."""
+def _connected(plugin: Any, service: ServiceProcess, qtbot: Any, token: str) -> Iterator[Any]:
     plugin.settings.service_url = service.base
-    plugin.settings.token = service.operator_key
+    plugin.settings.token = token
     plugin.connect()
     qtbot.waitUntil(lambda: plugin.stream is not None and plugin.stream.state is ConnectionState.CONNECTED,
                     timeout=15000)
@@ -49,6 +46,19 @@ def live_micro_grids(plugin: Any, service: ServiceProcess, qtbot: Any) -> Iterat
     qtbot.waitUntil(lambda: layer.featureCount() == 928, timeout=15000)
     yield layer
     plugin.disconnect()
+
+
+@pytest.fixture
+def live_micro_grids(plugin: Any, service: ServiceProcess, qtbot: Any) -> Iterator[Any]:
+    """The plugin connected with the operator's key, its micro-grid layer loaded; disconnected before
+    the service stops, so the service need not wait out an open stream."""
+    yield from _connected(plugin, service, qtbot, service.operator_key)
+
+
+@pytest.fixture
+def gis_staff_micro_grids(plugin: Any, service: ServiceProcess, qtbot: Any) -> Iterator[Any]:
+    """The plugin connected with a gis_editor key, as GIS staff work."""
+    yield from _connected(plugin, service, qtbot, gis_key(service))
 
 
 def open_session(service: ServiceProcess, key: str, layer: Any, qtbot: Any) -> BoundarySession:
@@ -87,8 +97,8 @@ def test_gis_editor_splits_a_micro_grid_with_qgis_split_publishes_and_rolls_back
                                True) == QgsGeometry.Success
     assert draft.featureCount() == 929
     codes = session.renumber_after_split()
-    east = max((f for f in draft.getFeatures() if f.geometry().intersects(before) and
-                f.geometry().intersection(before).area() > before.area() * 0.4), key=lambda f: f.geometry().centroid().asPoint().x())
+    halves = [f for f in draft.getFeatures() if f.geometry().intersection(before).area() > before.area() * 0.4]
+    east = max(halves, key=lambda f: f.geometry().centroid().asPoint().x())
     east_code = east["code"]
     point = east.geometry().pointOnSurface().asPoint()
     assert east_code in codes and east_code != MICRO
@@ -118,9 +128,9 @@ def test_gis_editor_splits_a_micro_grid_with_qgis_split_publishes_and_rolls_back
     assert report(service, point.x(), point.y(), 3)["micro_grid"] == MICRO
 
 
-def test_an_overlap_is_refused_with_its_location_and_only_a_gis_editor_may_publish(
-        live_micro_grids: Any, service: ServiceProcess, qtbot: Any) -> None:
-    layer = live_micro_grids
+def test_an_overlap_is_refused_with_its_location_only_a_gis_editor_may_publish_and_the_dock_drives_a_draft(
+        plugin: Any, gis_staff_micro_grids: Any, service: ServiceProcess, qtbot: Any) -> None:
+    layer = gis_staff_micro_grids
     session = open_session(service, service.operator_key, layer, qtbot)
     with qtbot.waitSignal(session.refused, timeout=20000) as refused:
         session.publish(datetime.now(UTC), "not mine to draw")
@@ -141,3 +151,27 @@ def test_an_overlap_is_refused_with_its_location_and_only_a_gis_editor_may_publi
     assert overlaps and all(grown.buffer(1e-6, 4).contains(f.geometry()) for f in overlaps)
     session.discard()
     assert session.draft is None and layer.featureCount() == 928
+    the_editing_dock_opens_a_draft_validates_it_into_the_impact_table_and_discards_it(plugin, qtbot)
+
+
+def the_editing_dock_opens_a_draft_validates_it_into_the_impact_table_and_discards_it(plugin: Any, qtbot: Any) -> None:
+    plugin.edit_boundaries_action.trigger()
+    dock = plugin.editing_dock
+    assert dock is not None and not dock.publish_button.isEnabled()
+    dock.edit_button.click()
+    draft = dock.session.draft
+    assert draft is not None and draft.isEditable() and dock.publish_button.isEnabled()
+    target = feature(draft, MICRO)
+    box = target.geometry().boundingBox()
+    draft.selectByIds([target.id()])
+    mid = box.center().x()
+    draft.splitFeatures([QgsPointXY(mid, box.yMaximum() + 1e-5), QgsPointXY(mid, box.yMinimum() - 1e-5)], True)
+    qtbot.waitUntil(lambda: dock.session.base_revision is not None, timeout=10000)
+    dock.renumber_button.click()
+    with qtbot.waitSignal(dock.session.validated, timeout=20000):
+        dock.validate_button.click()
+    whats = {dock.impact.item(r, 0).text() for r in range(dock.impact.rowCount())}
+    assert "households" in whats and "No topology problem" in dock.message.text()
+    dock.discard_button.click()
+    assert dock.session.draft is None and dock.edit_button.isEnabled()
+    assert not [layer for layer in QgsProject.instance().mapLayers().values() if "draft" in layer.name()]
