@@ -31,7 +31,7 @@ from tests.support.boundary_drafts import split_rows
 
 REPEATS = 7
 OPEN_CASES = 2000
-SPLIT = "330108003001000101"
+SPLIT = "33010800300100101"
 
 
 def _interleaved(ours: Callable[[], float], baseline: Callable[[], float]) -> tuple[list[float], list[float]]:

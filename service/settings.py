@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.domain.gridcodes import CodeLayout
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,6 +41,9 @@ class Settings(BaseSettings):
     osmand_port: int | None = Field(default=None, description="also serve the OsmAnd protocol on this port "
                                                               "(Traccar's is 5055), so phones need only the address")
     osmand_crs: str = Field(default="WGS84", description="CRS of OsmAnd positions (Traccar Client sends WGS84)")
+    grid_code_layout: CodeLayout = Field(default=CodeLayout.DB11_T_2157_2023, description=(
+        "grid code layout: db11_t_2157_2023 (15 digits, 6+3+3+3) or gb_t_30428_1_2013 (16 digits, 6+3+3+4); "
+        "micro-grids add 2 digits in both"))
     sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$",
                                     description="FULL: a 2xx survives power loss, not only a crash")
 

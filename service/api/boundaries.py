@@ -99,7 +99,8 @@ async def import_boundaries(
         with ctx.db.read() as session:
             parents = {r.code for r in area_store.list_areas(session=session)}
         rows = boundary_files.read_boundaries(data, fmt=format, level=level, mapping=FieldMapping.parse(parsed),
-                                              layer=layer, known_parents=parents)
+                                              layer=layer, known_parents=parents,
+                                              layout=ctx.settings.grid_code_layout)
         draft = Draft(level, rows, when, note, who.name, base_revision)
         return boundary_flow.publish(ctx, draft, dry_run=dry_run).as_dict()
 

@@ -22,7 +22,7 @@ class CityCase(BaseModel):
         "case_class": "component", "major_code": "01", "minor_code": "03",
         "component_id": "3301080103000417", "description": "雨水井盖破损下陷，位于非机动车道",
         "address": "浦沿路与东信大道交叉口东北角", "position": {"x": 40515863.2, "y": 3339102.7, "crs": "EPSG:4528"},
-        "unit_grid_code": "3301080030020003", "collector_id": "CJY-0417"}]})
+        "unit_grid_code": "330108003002003", "collector_id": "CJY-0417"}]})
 
     case_no: str = Field(min_length=1, max_length=64, description="Case number (案件编号)")
     reported_at: Timestamp

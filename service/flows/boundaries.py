@@ -18,7 +18,7 @@ from service.context import ServiceContext
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.events import EventKind, NewEvent, Subject
 from service.domain.geography import Area, Locator, Placement
-from service.domain.gridcodes import CODE_LENGTH, PARENT_LEVEL, Level, parse_code
+from service.domain.gridcodes import CODE_LENGTH, DEFAULT_LAYOUT, PARENT_LEVEL, CodeLayout, Level, parse_code
 from service.domain.lifecycle import OPEN_STATUSES
 from service.domain.topology import DEFAULT_TOLERANCE_M2, Piece, TopologyProblem, validate
 from service.store import areas as area_store
@@ -76,10 +76,10 @@ class Outcome:
                 "problems": [p.as_dict() for p in self.problems], "changes": self.changes, "impact": self.impact}
 
 
-def _code_rule(level: Level) -> Any:
+def _code_rule(level: Level, layout: CodeLayout) -> Any:
     def check(piece: Piece) -> str | None:
         try:
-            parse_code(piece.code, level=level)
+            parse_code(piece.code, level=level, layout=layout)
         except InvalidInput as exc:
             return exc.message
         if piece.parent_code and not piece.code.startswith(piece.parent_code):
@@ -99,13 +99,14 @@ def _pieces(rows: Sequence[Any]) -> list[Piece]:
 
 
 def check_topology(session: Any, level: Level, rows: Sequence[dict[str, Any]], *, at: datetime | None,
+                   layout: CodeLayout = DEFAULT_LAYOUT,
                    tolerance_m2: float = DEFAULT_TOLERANCE_M2) -> list[TopologyProblem]:
     """The draft against its parents (the level above) and its current children (the level below)."""
     parent_level = PARENT_LEVEL.get(level) or ZONE_PARENT.get(level)
     parents = _pieces(area_store.areas_at(session=session, level=parent_level, at=at)) if parent_level else None
     if parents == [] and level not in CODE_LENGTH:
         parents = None
-    problems = validate(_pieces(rows), parents, tolerance_m2=tolerance_m2, check_code=_code_rule(level))
+    problems = validate(_pieces(rows), parents, tolerance_m2=tolerance_m2, check_code=_code_rule(level, layout))
     child_level = CHILD_LEVEL.get(level)
     if child_level is not None and not problems:
         children = area_store.areas_at(session=session, level=child_level, at=at)
@@ -238,7 +239,8 @@ def publish(ctx: ServiceContext, draft: Draft, *, dry_run: bool) -> Outcome:
     """
     for i, r in enumerate(draft.rows):
         if Level(r["level"]) in CODE_LENGTH:
-            parse_code(r["code"], level=Level(r["level"]), field=f"features[{i}].code")
+            parse_code(r["code"], level=Level(r["level"]), field=f"features[{i}].code",
+                       layout=ctx.settings.grid_code_layout)
     # One polygon drawn as a one-part multipolygon (as QGIS layers keep them) is the same polygon.
     draft = replace(draft, rows=[{**r, "geometry": r["geometry"].geoms[0]}
                                  if isinstance(r["geometry"], shapely.MultiPolygon) and len(r["geometry"].geoms) == 1
@@ -260,7 +262,7 @@ def publish(ctx: ServiceContext, draft: Draft, *, dry_run: bool) -> Outcome:
             raise InvalidInput.one("effective_at", f"{draft.effective_at.isoformat()} is before the current "
                                                    f"{draft.level.value} revision's {max(starts).isoformat()}; "
                                                    "history is not rewritten")
-        problems = check_topology(session, draft.level, draft.rows, at=None)
+        problems = check_topology(session, draft.level, draft.rows, at=None, layout=ctx.settings.grid_code_layout)
         changes = _diff(current, draft.rows)
         impact, moves = _impact(session, draft, changes, now)
         outcome = Outcome(dry_run, None, draft.level, draft.effective_at, problems,

@@ -20,7 +20,7 @@ from pyproj import CRS, Transformer
 from shapely.geometry import MultiPolygon, Polygon
 
 from service.domain.errors import FieldProblem, InvalidInput
-from service.domain.gridcodes import CODE_LENGTH, PARENT_LEVEL, Level, parse_code
+from service.domain.gridcodes import CODE_LENGTH, DEFAULT_LAYOUT, PARENT_LEVEL, CodeLayout, Level, code_lengths, parse_code
 
 
 class FileFormat(StrEnum):
@@ -54,7 +54,8 @@ class FieldMapping:
 
 
 def read_boundaries(data: bytes, *, fmt: FileFormat, level: Level, mapping: FieldMapping,
-                    layer: str | None = None, known_parents: set[str] | None = None) -> list[dict[str, Any]]:
+                    layer: str | None = None, known_parents: set[str] | None = None,
+                    layout: CodeLayout = DEFAULT_LAYOUT) -> list[dict[str, Any]]:
     """Parse a boundary file into area rows in the stored CRS; raises InvalidInput with every problem."""
     names, values, geoms = _read_file(data, fmt, layer)
     missing = [mapping.column(t) for t in ("code", "name") if mapping.column(t) not in values]
@@ -74,7 +75,7 @@ def read_boundaries(data: bytes, *, fmt: FileFormat, level: Level, mapping: Fiel
         code = str(value("code", i) or "").strip()
         try:
             if level in CODE_LENGTH:
-                parse_code(code, level=level, field=f"{where}.{mapping.column('code')}")
+                parse_code(code, level=level, field=f"{where}.{mapping.column('code')}", layout=layout)
             elif not code:
                 raise InvalidInput.one(f"{where}.{mapping.column('code')}", "is empty")
         except InvalidInput as exc:
@@ -91,7 +92,7 @@ def read_boundaries(data: bytes, *, fmt: FileFormat, level: Level, mapping: Fiel
             continue
         parent = value("parent_code", i)
         if parent is None and level in PARENT_LEVEL and level in CODE_LENGTH:
-            parent = code[: CODE_LENGTH[PARENT_LEVEL[level]]]
+            parent = code[: code_lengths(layout)[PARENT_LEVEL[level]]]
         if known_parents is not None and level in (Level.GRID, Level.MICRO_GRID) and parent not in known_parents:
             problems.append(FieldProblem(f"{where}.{mapping.column('parent_code')}",
                                          f"parent {parent} is not a known {PARENT_LEVEL[level].value}"))

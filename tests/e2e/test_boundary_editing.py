@@ -25,7 +25,7 @@ from service.settings import Settings  # noqa: E402
 from tests.service import payloads  # noqa: E402
 from tests.support.child_process import ServiceProcess  # noqa: E402
 
-MICRO = "330108003001000101"
+MICRO = "33010800300100101"
 
 
 def gis_key(service: ServiceProcess) -> str:

@@ -158,7 +158,7 @@ def test_clicking_a_micro_grid_identifies_it_with_households_and_staff(plugin: A
     canvas.show()
     canvas.resize(1000, 800)
     QApplication.processEvents()
-    feature = next(f for f in plugin.layers[LayerId.MICRO_GRIDS].getFeatures() if f["code"] == "330108003001000101")
+    feature = next(f for f in plugin.layers[LayerId.MICRO_GRIDS].getFeatures() if f["code"] == "33010800300100101")
     inside = feature.geometry().pointOnSurface().asPoint()
     canvas.setExtent(QgsRectangle(inside.x() - 0.002, inside.y() - 0.002, inside.x() + 0.002, inside.y() + 0.002))
     identified: list[dict[str, Any]] = []
@@ -167,7 +167,7 @@ def test_clicking_a_micro_grid_identifies_it_with_households_and_staff(plugin: A
     click(plugin, inside.x(), inside.y())
     qtbot.waitUntil(lambda: bool(identified), timeout=5000)
     area = identified[0]
-    assert area["code"] == "330108003001000101" and 300 <= area["households"] <= 500
+    assert area["code"] == "33010800300100101" and 300 <= area["households"] <= 500
     assert area["parents"][1]["level"] == "community"
     assert "full_time_grid_worker" in {s["role"] for s in area["staff"]}
     assert str(area["households"]) in plugin.dock.case_label.text()

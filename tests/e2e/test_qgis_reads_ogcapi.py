@@ -16,7 +16,7 @@ from service.settings import Settings
 from tests.support.boundary_drafts import split_rows
 from tests.support.child_process import ServiceProcess
 
-MICRO = "330108003001000101"
+MICRO = "33010800300100101"
 
 qgis_core = pytest.importorskip("qgis.core")
 
@@ -29,7 +29,7 @@ def test_qgis_loads_the_928_micro_grids_through_its_oapif_provider(service: Serv
     features = list(layer.getFeatures())
     assert len(features) == 928
     codes = {f["code"] for f in features}
-    assert "330108003001000101" in codes
+    assert "33010800300100101" in codes
     assert layer.crs().authid() in ("OGC:CRS84", "EPSG:4326")
 
 

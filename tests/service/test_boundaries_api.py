@@ -57,7 +57,7 @@ def test_a_projected_file_with_its_own_field_names_is_mapped_and_reprojected(
 
 def test_a_bad_boundary_file_changes_nothing_and_names_each_bad_feature(
         client: TestClient, keys: Keys, ctx: ServiceContext, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    data = _gpkg_in_gauss_krueger(tmp_path, ["3301080030010001", "33010800300100"],
+    data = _gpkg_in_gauss_krueger(tmp_path, ["330108003001001", "33010800300100"],
                                   [shapely.box(120.14, 30.15, 120.15, 30.16)] * 2)
     before = client.get("/ogcapi/collections/grids/items", params={"limit": 1},
                         headers=keys.auth(keys.viewer)).json()["numberMatched"]
@@ -87,7 +87,7 @@ def test_a_zip_without_a_shapefile_is_refused(client: TestClient, keys: Keys) ->
 
 
 def test_identify_a_micro_grid_shows_its_community_households_and_staff(operator: TestClient) -> None:
-    code = "330108003001000101"
+    code = "33010800300100101"
     info = operator.get(f"/api/v1/areas/{code}").json()
     assert info["level"] == "micro_grid" and 300 <= info["households"] <= 500
     assert [p["level"] for p in info["parents"]] == ["grid", "community", "street"]
@@ -102,15 +102,16 @@ def test_ogc_api_serves_landing_conformance_collections_and_paged_items(client: 
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in \
         client.get("/ogcapi/conformance", params=params).json()["conformsTo"]
     ids = [c["id"] for c in client.get("/ogcapi/collections", params=params).json()["collections"]]
-    assert ids == ["communities", "grids", "micro_grids", "defence_zones", "patrol_zones", "incidents"]
+    assert ids == ["communities", "grids", "micro_grids", "defence_zones", "patrol_zones", "incidents",
+                   "buildings"]
     page = client.get("/ogcapi/collections/micro_grids/items", params={**params, "limit": 500})
     assert page.headers["content-type"] == "application/geo+json"
     body = page.json()
     assert body["numberMatched"] == 928 and body["numberReturned"] == 500
     next_link = next(link["href"] for link in body["links"] if link["rel"] == "next")
     assert f"api_key={keys.viewer}" in next_link and "offset=500" in next_link
-    one = client.get("/ogcapi/collections/micro_grids/items/330108003001000101", params=params).json()
-    assert one["properties"]["code"] == "330108003001000101" and one["geometry"]["type"] == "Polygon"
+    one = client.get("/ogcapi/collections/micro_grids/items/33010800300100101", params=params).json()
+    assert one["properties"]["code"] == "33010800300100101" and one["geometry"]["type"] == "Polygon"
     boxed = client.get("/ogcapi/collections/communities/items",
                        params={**params, "bbox": "120.13,30.15,120.135,30.155"}).json()
     assert 0 < boxed["numberMatched"] < 25

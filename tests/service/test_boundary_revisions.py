@@ -20,7 +20,7 @@ from tests.service import payloads
 from tests.service.conftest import Keys
 from tests.support.boundary_drafts import as_geojson, current_rows, split_rows
 
-MICRO = "330108003001000101"
+MICRO = "33010800300100101"
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def test_each_channel_report_lands_in_the_micro_grid_where_it_really_is(
     incident = r.json()["incident"]
     assert incident["micro_grid"] == micro_grid
     assert incident["lon"] == pytest.approx(lon, abs=1e-7) and incident["lat"] == pytest.approx(lat, abs=1e-7)
-    assert incident["grid"] == micro_grid[:16] and incident["community"] == micro_grid[:12]
+    assert incident["grid"] == micro_grid[:-2] and incident["community"] == micro_grid[:12]
     assert incident["defence_zone"].startswith("FQ") and incident["patrol_zone"].startswith("XQ")
     assert incident["status"] == "received" and not incident["outside_jurisdiction"]
 

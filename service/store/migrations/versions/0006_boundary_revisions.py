@@ -13,7 +13,25 @@ branch_labels = None
 depends_on = None
 
 
+# Grid codes move from the 16-digit layout (grid sequence of 4) to DB11/T 2157-2023's 15 digits (grid
+# sequence of 3); micro-grid codes (grid + 2) follow. Only sequences below 1000 convert: a code whose
+# sequence needs 4 digits is left as it was, for GIS staff to renumber.
+_GRID16 = "length({c}) = 16 AND substr({c}, 13, 1) = '0'"
+_MICRO18 = "length({c}) = 18 AND substr({c}, 13, 1) = '0'"
+_TO15 = "substr({c}, 1, 12) || substr({c}, 14)"
+CODE_COLUMNS = (("areas", "code"), ("areas", "parent_code"), ("incidents", "grid"), ("incidents", "micro_grid"),
+                ("units", "home_grid"), ("people", "grid_code"))
+
+
+def _renumber_codes() -> None:
+    for table, column in CODE_COLUMNS:
+        for condition in (_GRID16, _MICRO18):
+            where = condition.format(c=column)
+            op.execute(f"UPDATE {table} SET {column} = {_TO15.format(c=column)} WHERE {where}")
+
+
 def upgrade() -> None:
+    _renumber_codes()
     op.create_table(
         "boundary_revisions",
         sa.Column("id", sa.Integer(), primary_key=True),
