@@ -12,6 +12,7 @@ from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
+from .core.boundary_updates import BoundaryUpdater
 from .core.client import ApiResult, ServiceClient
 from .core.definitions import AREA_LAYERS, ConnectionState, LayerId
 from .core.dispatcher import Dispatcher
@@ -145,6 +146,8 @@ class GridCommandPlugin:
         self.stream.event_received.connect(self._apply)
         self.stream.state_changed.connect(self._stream_state)
         self.live.boundaries_changed.connect(self._reload_boundaries)
+        self.boundary_updater = BoundaryUpdater(self.client, self.layers)
+        self.live.boundary_revision.connect(self.boundary_updater.apply)
         self.live.sla_event.connect(self._sla_event)
         self.dock = QueueDock(self.dispatcher, self.iface.mainWindow())
         self.dock.zoom_requested.connect(self.zoom_to_case)

@@ -41,6 +41,7 @@ class LiveMap(QObject):
     new_incident = pyqtSignal(dict)         # for the alert
     unit_changed = pyqtSignal(dict)
     boundaries_changed = pyqtSignal()
+    boundary_revision = pyqtSignal(dict)  # a published revision: only its areas change
     sla_event = pyqtSignal(dict)
 
     def __init__(self, layers: LayerSet, clock: Callable[[], float] = time.time) -> None:
@@ -97,7 +98,10 @@ class LiveMap(QObject):
         elif kind == EventKind.UNIT_UPDATED.value:
             self._apply_unit(payload)
         elif kind == EventKind.BOUNDARIES_CHANGED.value:
-            self.boundaries_changed.emit()
+            if payload.get("revision") is not None and payload.get("changes") is not None:
+                self.boundary_revision.emit(payload)
+            else:
+                self.boundaries_changed.emit()
         elif kind in (EventKind.SLA_WARNING.value, EventKind.SLA_BREACHED.value):
             self.sla_event.emit(payload)
         self.last_applied = self.clock()

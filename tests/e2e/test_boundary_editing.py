@@ -83,6 +83,7 @@ def report(service: ServiceProcess, lon: float, lat: float, n: int) -> dict[str,
 def test_gis_editor_splits_a_micro_grid_with_qgis_split_publishes_and_rolls_back(
         live_micro_grids: Any, service: ServiceProcess, qtbot: Any) -> None:
     layer = live_micro_grids
+    far = feature(layer, "33010800302500101")
     key = gis_key(service)
     session = open_session(service, key, layer, qtbot)
     draft = session.draft
@@ -113,6 +114,10 @@ def test_gis_editor_splits_a_micro_grid_with_qgis_split_publishes_and_rolls_back
         session.publish(effective, "new housing estate")
     revision = published.args[0]["revision"]
     assert session.draft is None  # the draft is closed once published
+    # The live layer takes only the revision's areas from the stream: the rest keep their features.
+    qtbot.waitUntil(lambda: layer.featureCount() == 929 and any(f["code"] == east_code for f in layer.getFeatures()),
+                    timeout=15000)
+    assert feature(layer, far["code"]).id() == far.id()
 
     assert report(service, point.x(), point.y(), 1)["micro_grid"] == MICRO  # not in force yet
     time.sleep(max(0.0, (effective - datetime.now(UTC)).total_seconds()) + 0.5)
