@@ -35,6 +35,7 @@ DRAFT_FIELDS = (("code", QVariant.String), ("name", QVariant.String), ("parent_c
                 ("households", QVariant.Int))
 PROBLEM_FIELDS = (("kind", QVariant.String), ("codes", QVariant.String), ("area_m2", QVariant.Double),
                   ("detail", QVariant.String))
+MOVE_FIELDS = (("case_id", QVariant.Int), ("from_micro_grid", QVariant.String), ("to_micro_grid", QVariant.String))
 SNAP_TOLERANCE_PX = 12
 SEQUENCE_WIDTH = {"micro_grid": 2}
 
@@ -63,6 +64,7 @@ class BoundarySession(QObject):
         self.state = SessionState.IDLE
         self.draft: QgsVectorLayer | None = None
         self.problems: QgsVectorLayer | None = None
+        self.moving_cases: QgsVectorLayer | None = None
         self.base_revision: int | None = None
         self.impact_rows: list[dict[str, Any]] = []
         self._previous_topological = False
@@ -107,9 +109,10 @@ class BoundarySession(QObject):
         if self.draft is not None:
             self.draft.rollBack()
             self.project.removeMapLayer(self.draft.id())
-        if self.problems is not None:
-            self.project.removeMapLayer(self.problems.id())
-        self.draft = self.problems = None
+        for layer in (self.problems, self.moving_cases):
+            if layer is not None:
+                self.project.removeMapLayer(layer.id())
+        self.draft = self.problems = self.moving_cases = None
         self.project.setTopologicalEditing(self._previous_topological)
         self.state = SessionState.IDLE
         self.closed.emit()
@@ -167,6 +170,7 @@ class BoundarySession(QObject):
         body = result.data
         self._show_problems(body.get("problems") or [])
         self.impact_rows = impact_rows(body.get("impact") or {})
+        self._show_moving_cases((body.get("impact") or {}).get("open_cases") or [])
         self.validated.emit(body)
 
     def _published(self, result: ApiResult) -> None:
@@ -185,6 +189,23 @@ class BoundarySession(QObject):
             self.refused.emit("only a gis_editor key may publish boundaries", details)
             return
         self.refused.emit(result.error or f"HTTP {result.status}", details)
+
+    def _show_moving_cases(self, cases: list[dict[str, Any]]) -> None:
+        """The open cases the draft would move, on the map, labelled from -> to."""
+        if self.moving_cases is not None:
+            self.project.removeMapLayer(self.moving_cases.id())
+        layer = QgsVectorLayer("Point?crs=EPSG:4326", "Impact: open cases that move", "memory")
+        layer.dataProvider().addAttributes([QgsField(name, kind) for name, kind in MOVE_FIELDS])
+        layer.updateFields()
+        features = []
+        for c in cases:
+            f = QgsFeature(layer.fields())
+            f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(c["lon"], c["lat"])))
+            f.setAttributes([c["id"], c["from"].get("micro_grid"), c["to"].get("micro_grid")])
+            features.append(f)
+        layer.dataProvider().addFeatures(features)
+        self.project.addMapLayer(layer)
+        self.moving_cases = layer
 
     def _show_problems(self, problems: list[dict[str, Any]]) -> None:
         if self.problems is not None:

@@ -175,7 +175,8 @@ def _impact(session: Any, draft: Draft, changes: dict[str, list[str]], now: date
     people = area_store.people_of_grids(session=session, grids=grids) if grids else []
     teams = area_store.teams_of_zones(session=session, zones=zones) if zones else []
     impact: dict[str, Any] = {
-        "open_cases": [{"id": i, "from": {f: getattr(by_id[i], f) for f in PLACE_FIELDS}, "to": place}
+        "open_cases": [{"id": i, "lon": by_id[i].lon, "lat": by_id[i].lat,
+                        "from": {f: getattr(by_id[i], f) for f in PLACE_FIELDS}, "to": place}
                        for i, place in moves.items()],
         "units": [{"id": u.id, "callsign": u.callsign, "home_grid": u.home_grid, "home_zone": u.home_zone,
                    "still_exists": (u.home_grid or u.home_zone) not in changes["removed"]} for u in units],

@@ -104,10 +104,15 @@ def test_gis_editor_splits_a_micro_grid_with_qgis_split_publishes_and_rolls_back
     point = east.geometry().pointOnSurface().asPoint()
     assert east_code in codes and east_code != MICRO
 
+    waiting = report(service, point.x(), point.y(), 0)  # an open case in what becomes the east half
     with qtbot.waitSignal(session.validated, timeout=20000) as validated:
         session.validate()
     assert validated.args[0]["valid"], validated.args[0]["problems"]
     assert session.problems is not None and session.problems.featureCount() == 0
+    assert session.moving_cases is not None
+    assert [(f["case_id"], f["to_micro_grid"]) for f in session.moving_cases.getFeatures()] == \
+        [(waiting["id"], east_code)]
+    assert any(r["what"] == "open case" and r["which"] == str(waiting["id"]) for r in session.impact_rows)
 
     effective = datetime.now(UTC) + timedelta(seconds=4)
     with qtbot.waitSignal(session.published, timeout=20000) as published:
