@@ -194,36 +194,30 @@ class BoundarySession(QObject):
         """The open cases the draft would move, on the map, labelled from -> to."""
         if self.moving_cases is not None:
             self.project.removeMapLayer(self.moving_cases.id())
-        layer = QgsVectorLayer("Point?crs=EPSG:4326", "Impact: open cases that move", "memory")
-        layer.dataProvider().addAttributes([QgsField(name, kind) for name, kind in MOVE_FIELDS])
-        layer.updateFields()
-        features = []
-        for c in cases:
-            f = QgsFeature(layer.fields())
-            f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(c["lon"], c["lat"])))
-            f.setAttributes([c["id"], c["from"].get("micro_grid"), c["to"].get("micro_grid")])
-            features.append(f)
-        layer.dataProvider().addFeatures(features)
-        self.project.addMapLayer(layer)
-        self.moving_cases = layer
+        self.moving_cases = self._points("Impact: open cases that move", MOVE_FIELDS, [
+            ((c["lon"], c["lat"]), [c["id"], c["from"].get("micro_grid"), c["to"].get("micro_grid")]) for c in cases])
 
     def _show_problems(self, problems: list[dict[str, Any]]) -> None:
         if self.problems is not None:
             self.project.removeMapLayer(self.problems.id())
-        layer = QgsVectorLayer("Point?crs=EPSG:4326", "Topology problems", "memory")
-        layer.dataProvider().addAttributes([QgsField(name, kind) for name, kind in PROBLEM_FIELDS])
+        self.problems = self._points("Topology problems", PROBLEM_FIELDS, [
+            (tuple(p["location"]), [p["kind"], ",".join(p["codes"]), p.get("area_m2"), p["detail"]]) for p in problems])
+
+    def _points(self, name: str, fields: tuple[tuple[str, Any], ...],
+                rows: list[tuple[Any, list[Any]]]) -> QgsVectorLayer:
+        """A point layer in the project, one feature per (lon/lat, attributes)."""
+        layer = QgsVectorLayer("Point?crs=EPSG:4326", name, "memory")
+        layer.dataProvider().addAttributes([QgsField(field, kind) for field, kind in fields])
         layer.updateFields()
         features = []
-        for p in problems:
+        for (lon, lat), attributes in rows:
             f = QgsFeature(layer.fields())
-            lon, lat = p["location"]
             f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(lon, lat)))
-            f.setAttributes([p["kind"], ",".join(p["codes"]), p.get("area_m2"), p["detail"]])
+            f.setAttributes(attributes)
             features.append(f)
         layer.dataProvider().addFeatures(features)
         self.project.addMapLayer(layer)
-        self.problems = layer
-
+        return layer
 
 def impact_rows(impact: dict[str, Any]) -> list[dict[str, Any]]:
     """The dry run's impact as table rows: what, which, from, to."""

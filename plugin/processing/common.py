@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from qgis.core import QgsFeatureSource, QgsProcessingAlgorithm
+from qgis.core import (
+    QgsFeatureSource,
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+)
 
 from ..core.boundary_tools import Parcel
 
@@ -47,3 +53,11 @@ class Algorithm(QgsProcessingAlgorithm):
 
     def createInstance(self) -> QgsProcessingAlgorithm:  # noqa: N802 - QGIS's name
         return type(self)()
+
+
+def add_coded_polygons(algorithm: QgsProcessingAlgorithm) -> None:
+    """INPUT (polygons) with its CODE_FIELD and PARENT_FIELD, as validate and renumber both take them."""
+    algorithm.addParameter(QgsProcessingParameterFeatureSource("INPUT", "Polygons", [QgsProcessing.TypeVectorPolygon]))
+    algorithm.addParameter(QgsProcessingParameterField("CODE_FIELD", "Code field", "code", "INPUT", optional=True))
+    algorithm.addParameter(QgsProcessingParameterField("PARENT_FIELD", "Parent code field", "parent_code", "INPUT",
+                                                       optional=True))

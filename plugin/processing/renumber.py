@@ -9,13 +9,11 @@ from qgis.core import (
     QgsFeatureSink,
     QgsProcessing,
     QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField,
     QgsProcessingParameterNumber,
 )
 
 from ..core.boundary_tools import renumber
-from .common import Algorithm, field_or, parcels
+from .common import Algorithm, add_coded_polygons, field_or, parcels
 
 
 class Renumber(Algorithm):
@@ -26,11 +24,7 @@ class Renumber(Algorithm):
             "3 for the grids of DB11/T 2157-2023's 15-digit layout).")
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: N802 - QGIS's name
-        self.addParameter(QgsProcessingParameterFeatureSource("INPUT", "Polygons", [QgsProcessing.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterField("CODE_FIELD", "Code field", "code", "INPUT",
-                                                      optional=True))
-        self.addParameter(QgsProcessingParameterField("PARENT_FIELD", "Parent code field", "parent_code", "INPUT",
-                                                      optional=True))
+        add_coded_polygons(self)
         self.addParameter(QgsProcessingParameterNumber("WIDTH", "Digits of the sequence",
                                                        QgsProcessingParameterNumber.Integer, 2, minValue=1, maxValue=6))
         self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", "Renumbered", QgsProcessing.TypeVectorPolygon))

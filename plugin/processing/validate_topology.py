@@ -22,7 +22,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from ..core.boundary_tools import check
-from .common import Algorithm, field_or, parcels
+from .common import Algorithm, add_coded_polygons, field_or, parcels
 
 
 class ValidateTopology(Algorithm):
@@ -34,11 +34,7 @@ class ValidateTopology(Algorithm):
             "(west to east, then north to south). Writes one point per problem, to zoom through.")
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: N802 - QGIS's name
-        self.addParameter(QgsProcessingParameterFeatureSource("INPUT", "Polygons", [QgsProcessing.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterField("CODE_FIELD", "Code field", "code", "INPUT",
-                                                      optional=True))
-        self.addParameter(QgsProcessingParameterField("PARENT_FIELD", "Parent code field", "parent_code", "INPUT",
-                                                      optional=True))
+        add_coded_polygons(self)
         self.addParameter(QgsProcessingParameterFeatureSource("PARENTS", "Parent polygons (optional)",
                                                               [QgsProcessing.TypeVectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterField("PARENT_CODE_FIELD", "Parent layer's code field", "code",
