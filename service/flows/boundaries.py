@@ -252,7 +252,9 @@ def publish(ctx: ServiceContext, draft: Draft, *, dry_run: bool) -> Outcome:
             draft = _households_from_buildings(session, draft)
         latest = area_store.latest_revision(session=session)
         if draft.base_revision is not None and (latest.id if latest else 0) != draft.base_revision:
-            assert latest is not None
+            if latest is None:
+                raise Conflict(f"revision {draft.base_revision} does not exist: no revision has been published "
+                               "yet (send base_revision=0)", current={"revision": 0})
             raise Conflict(f"the boundaries changed since revision {draft.base_revision}: revision {latest.id} "
                            f"({latest.level}, by {latest.author}) is current", current=revision_dict(latest))
         current = area_store.areas_at(session=session, level=draft.level, at=None)

@@ -135,6 +135,8 @@ def test_an_overlap_is_refused_with_its_location_and_nothing_changes(client: Tes
 def test_publishing_from_a_stale_revision_is_409_naming_the_one_that_won(client: TestClient, keys: Keys,
                                                                          ctx: ServiceContext) -> None:
     draft, _ = split_rows(ctx, MICRO)
+    unknown = publish(client, keys, draft, base_revision=5, note="from nowhere")
+    assert unknown.status_code == 409 and unknown.json()["error"]["current"] == {"revision": 0}
     first = publish(client, keys, draft, base_revision=0, note="first")
     assert first.status_code == 200, first.text
     second = publish(client, keys, draft, base_revision=0, note="second")
