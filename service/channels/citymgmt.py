@@ -33,7 +33,8 @@ class CityCase(BaseModel):
     description: str = Field(min_length=1, max_length=4000)
     address: str | None = Field(None, max_length=256)
     position: Position
-    unit_grid_code: str | None = Field(None, pattern=r"^\d{16}$", description="Unit grid the collector chose")
+    unit_grid_code: str | None = Field(None, pattern=r"^\d{15,16}$", description=(
+        "Unit grid the collector chose: DB11/T 2157-2023's 15 digits, or 16 in the older layout"))
     collector_id: str | None = Field(None, max_length=32, description="Information collector (信息采集员)")
 
     @field_validator("component_id")
