@@ -131,15 +131,35 @@ def _diff(current: Sequence[Any], rows: Sequence[dict[str, Any]]) -> dict[str, l
             "unchanged": sorted(c for c in set(new) & set(old) if _same(old[c], new[c]))}
 
 
-def _locator_after(session: Any, level: Level, rows: Sequence[dict[str, Any]]) -> Locator:
-    """The latest boundaries with `level` replaced by the draft: where places will be."""
-    layers: dict[Level, list[Any]] = {lv: list(area_store.areas_at(session=session, level=lv, at=None))
+def _touched_region(session: Any, draft: Draft, touched: set[str]) -> Any:
+    """Where the draft changes anything: the old and new shapes of every area it adds, changes or removes."""
+    geoms = [r["geometry"] for r in draft.rows if r["code"] in touched]
+    geoms += [shapely.from_wkb(r.geometry_wkb) for r in area_store.areas_at(session=session, level=draft.level, at=None)
+              if r.code in touched]
+    region = shapely.union_all(geoms)
+    shapely.prepare(region)
+    return region
+
+
+def _locator_after(session: Any, level: Level, rows: Sequence[dict[str, Any]], region: Any) -> Locator:
+    """The latest boundaries with `level` replaced by the draft, within `region`: where places will be.
+
+    Only areas meeting the region are indexed: a point inside it can be in no other."""
+    def near(found: list[Any]) -> list[Any]:
+        if not found:
+            return found
+        hits = shapely.intersects(region, shapely.from_wkb([r.geometry_wkb for r in found]))
+        return [r for r, hit in zip(found, hits) if hit]
+
+    layers: dict[Level, list[Any]] = {lv: near(list(area_store.areas_at(session=session, level=lv, at=None)))
                                       for lv in (Level.GRID, Level.MICRO_GRID, Level.DEFENCE_ZONE, Level.PATROL_ZONE)}
+    layers[Level.GRID] = list(area_store.areas_at(session=session, level=Level.GRID, at=None))
     community_of = {g.code: g.parent_code for g in layers[Level.GRID]}
     if level in layers:
         if level is Level.GRID:
             community_of = {r["code"]: r.get("parent_code") for r in rows}
-        drafted = [Area(r["code"], r["geometry"], grid=r.get("parent_code")) for r in rows]
+        drafted = [Area(r["code"], r["geometry"], grid=r.get("parent_code")) for r in rows
+                   if shapely.intersects(region, r["geometry"])]
     else:
         drafted = []
 
@@ -159,11 +179,15 @@ def _impact(session: Any, draft: Draft, changes: dict[str, list[str]], now: date
     touched = set(changes["added"]) | set(changes["removed"]) | set(changes["changed"])
     cases = area_store.open_incidents(session=session, statuses=[s.value for s in OPEN_STATUSES])
     moves: dict[int, dict[str, Any]] = {}
-    if touched and cases:
-        after = _locator_after(session, draft.level, draft.rows)
-        placed: list[Placement] = after.locate([float(c.lon or 0.0) for c in cases],
-                                               [float(c.lat or 0.0) for c in cases])
-        for case, place in zip(cases, placed):
+    region = _touched_region(session, draft, touched) if touched else None
+    if region is not None and cases:
+        inside = shapely.intersects(region, shapely.points([float(c.lon or 0.0) for c in cases],
+                                                           [float(c.lat or 0.0) for c in cases]))
+        cases_in = [c for c, hit in zip(cases, inside) if hit]
+        after = _locator_after(session, draft.level, draft.rows, region)
+        placed: list[Placement] = after.locate([float(c.lon or 0.0) for c in cases_in],
+                                               [float(c.lat or 0.0) for c in cases_in])
+        for case, place in zip(cases_in, placed):
             new = {f: getattr(place, f) for f in PLACE_FIELDS}
             if any(getattr(case, f) != new[f] for f in PLACE_FIELDS):
                 moves[case.id] = new
@@ -183,7 +207,7 @@ def _impact(session: Any, draft: Draft, changes: dict[str, list[str]], now: date
         "roster": [{"id": p.id, "name": p.name, "role": p.role, "grid": p.grid_code,
                     "still_exists": p.grid_code not in changes["removed"]} for p in people],
         "teams": [{"code": t.code, "zone": t.zone_code} for t in teams],
-        "zones": _zones_touched(session, draft, touched),
+        "zones": _zones_touched(session, draft, touched, region),
         "households": _household_changes(session, draft, touched),
         "relocate_on_publish": draft.effective_at <= now,
     }
@@ -194,14 +218,10 @@ def _impact(session: Any, draft: Draft, changes: dict[str, list[str]], now: date
     return impact, moves
 
 
-def _zones_touched(session: Any, draft: Draft, touched: set[str]) -> list[str]:
+def _zones_touched(session: Any, draft: Draft, touched: set[str], region: Any) -> list[str]:
     """Defence and patrol zones whose ground the changed areas cross."""
-    if not touched or draft.level in (Level.DEFENCE_ZONE, Level.PATROL_ZONE):
+    if region is None or draft.level in (Level.DEFENCE_ZONE, Level.PATROL_ZONE):
         return sorted(touched) if draft.level in (Level.DEFENCE_ZONE, Level.PATROL_ZONE) else []
-    changed = [r["geometry"] for r in draft.rows if r["code"] in touched]
-    changed += [shapely.from_wkb(r.geometry_wkb) for r in area_store.areas_at(session=session, level=draft.level,
-                                                                              at=None) if r.code in touched]
-    region = shapely.union_all(changed)
     out = []
     for lv in (Level.DEFENCE_ZONE, Level.PATROL_ZONE):
         for z in area_store.areas_at(session=session, level=lv, at=None):

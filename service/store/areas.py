@@ -143,11 +143,12 @@ def open_incidents(*, session: Session, statuses: Iterable[str]) -> list[Inciden
 
 def relocate_incidents(*, session: Session, moves: dict[int, dict[str, Any]], now: datetime) -> list[IncidentRow]:
     """Give open cases their places under new boundaries; each case's version goes up by one."""
-    for incident_id, place in moves.items():
-        session.execute(update(IncidentRow).where(IncidentRow.id == incident_id).values(
-            **place, version=IncidentRow.version + 1, updated_at=now))
     if not moves:
         return []
+    versions = dict(session.execute(select(IncidentRow.id, IncidentRow.version).where(IncidentRow.id.in_(list(moves))))
+                    .tuples().all())
+    session.execute(update(IncidentRow), [{"id": i, **place, "version": versions[i] + 1, "updated_at": now}
+                                          for i, place in moves.items()])
     return list(session.scalars(select(IncidentRow).where(IncidentRow.id.in_(list(moves))).order_by(IncidentRow.id)))
 
 
