@@ -45,3 +45,16 @@ typecheck: setup ## mypy on the service
 
 clean: ## remove build output (keeps .venv and var/)
 	rm -rf build dist test-artifacts .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: pg pg-stop serve-pg
+PGPORT ?= 5433
+
+pg: ## start a local PostgreSQL cluster in var/pg (port PGPORT=5433) and print its URL
+	@PGPORT=$(PGPORT) bash scripts/pg.sh start
+
+pg-stop: ## stop the local PostgreSQL cluster
+	@PGPORT=$(PGPORT) bash scripts/pg.sh stop
+
+serve-pg: setup ## the service on the local PostgreSQL (run again with PORT=8766 for a second process)
+	@url=$$(PGPORT=$(PGPORT) bash scripts/pg.sh start) && \
+	 GRIDCOMMAND_DATABASE_URL="$$url" $(PY) -m service serve --host "$(HOST)" --port "$(PORT)"

@@ -125,7 +125,8 @@ def claim_announcement(*, session: Session, incident_id: int, clock: str, level:
         statement: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()  # type: ignore[arg-type]
     else:
         statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()  # type: ignore[arg-type]
-    return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING
+    return session.execute(statement.returning(table.c.incident_id)).first() is not None
 
 
 def open_incidents(*, session: Session, statuses: Sequence[str]) -> list[IncidentRow]:
