@@ -127,7 +127,7 @@ async def _tail(request: Request, ctx: ContextDep, who: Principal, last: int) ->
     audience = (who.role, who.channel)  # what a client may see depends on these only
     yield f"retry: 2000\n: stream from event {last}\n\n".encode()
     last_sent = time.monotonic()
-    while not await request.is_disconnected():
+    while True:  # Starlette cancels this generator when the client goes (it listens for the disconnect)
         events = ctx.hub.after(last, limit=READ_LIMIT)
         if events is None:
             events = await run_in_threadpool(_read, ctx, last)
