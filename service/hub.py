@@ -14,8 +14,8 @@ from service.domain.events import LoggedEvent
 
 KEEP_EVENTS = 5000
 KEEP_ENCODED = 64
-# Stream clients are woken at most this often: the writer's own answer leaves first, and the
-# commits of a burst reach every client in one wake-up (each wake-up costs every client a write).
+# Stream clients are woken at most once in this interval: the commits of a burst reach every client
+# in one wake-up (each wake-up costs every client a write).
 # 50 ms is far under what an operator notices and under the 250 ms cross-process aim.
 FANOUT_DELAY_S = 0.05
 
@@ -31,6 +31,7 @@ class EventHub:
         self._last = start_id
         self._encoded: OrderedDict[tuple[int, int, Hashable], bytes] = OrderedDict()
         self._wake_pending = False
+        self._last_wake = 0.0
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -53,9 +54,11 @@ class EventHub:
                 loop.call_soon_threadsafe(self._wake_soon)
 
     def _wake_soon(self) -> None:
+        """At once after a quiet spell (a millisecond lets the writer's answer leave first); during a
+        burst, at the end of the interval since the last wake-up."""
         if not self._wake_pending and self._loop is not None:
             self._wake_pending = True
-            self._loop.call_later(FANOUT_DELAY_S, self._wake)
+            self._loop.call_later(max(0.001, self._last_wake + FANOUT_DELAY_S - self._loop.time()), self._wake)
 
     def notify(self) -> None:
         loop = self._loop
@@ -65,6 +68,8 @@ class EventHub:
 
     def _wake(self) -> None:
         self._wake_pending = False
+        if self._loop is not None:
+            self._last_wake = self._loop.time()
         if self._event is not None:
             self._event.set()
             self._event = asyncio.Event()

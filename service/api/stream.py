@@ -20,6 +20,7 @@ from service.domain.errors import InvalidInput
 from service.domain.events import LoggedEvent
 from service.domain.gridcodes import Level
 from service.domain.lifecycle import OPEN_STATUSES
+from service.domain.records import event_record
 from service.store import areas as area_store
 from service.store import events as event_log
 from service.store import incidents as incident_store
@@ -51,8 +52,7 @@ def event_json(row: LoggedEvent, who: Principal, ctx: ServiceContext) -> dict[st
     payload = row.payload
     if row.subject == "incident" and "reporter_name" in payload:
         payload = present.incident(payload, who, ctx)
-    return {"id": row.id, "kind": row.kind, "occurred_at": row.occurred_at.isoformat(), "subject": row.subject,
-            "subject_id": row.subject_id, "payload": payload}
+    return event_record(row, payload)
 
 
 @router.get("/snapshot", summary="Boundaries and open incidents as GeoJSON, with the event id they include",

@@ -101,22 +101,18 @@ class PositionsFlow:
 
 
 def _to_storage(drafts: Sequence[FixDraft], outcomes: list[ItemOutcome]) -> tuple[list[float], list[float]]:
-    lon = [float("nan")] * len(drafts)
-    lat = [float("nan")] * len(drafts)
-    groups: dict[coords.SourceCrs, list[int]] = {}
+    crs_of: list[coords.SourceCrs | None] = []
     for i, d in enumerate(drafts):
-        if outcomes[i].problems:
-            continue
-        try:
-            groups.setdefault(coords.parse_crs(d.crs), []).append(i)
-        except InvalidInput as exc:
-            outcomes[i].problems = exc.problems
-    for crs, idx in groups.items():
-        xs, ys = coords.to_storage(crs, [drafts[i].fields["lon"] for i in idx], [drafts[i].fields["lat"] for i in idx])
-        ok = coords.valid_lon_lat(xs, ys)
-        for j, i in enumerate(idx):
-            if ok[j]:
-                lon[i], lat[i] = float(xs[j]), float(ys[j])
-            else:
-                outcomes[i].problems = [FieldProblem("lat", f"not a valid position in {crs.label}")]
+        crs = None
+        if not outcomes[i].problems:
+            try:
+                crs = coords.parse_crs(d.crs)
+            except InvalidInput as exc:
+                outcomes[i].problems = exc.problems
+        crs_of.append(crs)
+    lon, lat, ok = coords.points_to_storage(crs_of, [float(d.fields["lon"]) for d in drafts],
+                                            [float(d.fields["lat"]) for d in drafts])
+    for i, crs in enumerate(crs_of):
+        if crs is not None and not ok[i]:
+            outcomes[i].problems = [FieldProblem("lat", f"not a valid position in {crs.label}")]
     return lon, lat

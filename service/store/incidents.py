@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service.domain.dedupe import Recent
+from service.domain.records import incident_record
 from service.store.bulk import insert_rows
 from service.store.models import IncidentRow, SlaAnnouncementRow
 
@@ -70,25 +71,8 @@ def recent_since(*, session: Session, since: datetime) -> list[Recent]:
 
 
 def as_dict(row: IncidentRow | dict[str, Any]) -> dict[str, Any]:
-    """The incident as the API, the event log and the live map see it (times in ISO 8601 UTC)."""
-    if isinstance(row, dict):
-        out = {name: row.get(name) for name in INCIDENT_FIELDS}
-    else:
-        out = {name: getattr(row, name) for name in INCIDENT_FIELDS}
-    for name in _TIME_FIELDS:
-        value = out[name]
-        if isinstance(value, datetime):
-            out[name] = value.isoformat()
-    return out
-
-
-_TIME_FIELDS = ("reported_at", "received_at", "updated_at")
-INCIDENT_FIELDS = (
-    "id", "channel", "external_id", "reported_at", "received_at", "category", "description", "lon", "lat",
-    "source_crs", "address", "reporter_name", "reporter_phone", "priority", "status", "outside_jurisdiction",
-    "micro_grid", "grid", "community", "defence_zone", "patrol_zone", "duplicate_of", "repeat_count",
-    "attributes", "version", "updated_at", "assigned_unit", "milestones", "departments",
-)
+    """The incident as the API, the event log and the live map see it (the contract: domain/records.py)."""
+    return incident_record(row)
 
 
 def update_if_version(*, session: Session, incident_id: int, version: int, values: dict[str, Any]) -> bool:

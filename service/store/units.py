@@ -10,12 +10,9 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from service.domain.units import from_epoch_ms
+from service.domain.records import unit_record
 from service.store.bulk import insert_rows
 from service.store.models import CaseActionRow, FixRow, IncidentRow, UnitRow
-
-UNIT_FIELDS = ("id", "callsign", "name", "unit_type", "device_id", "team_code", "home_grid", "home_zone", "skills",
-               "status", "current_incident", "lon", "lat", "speed_ms", "heading", "battery", "stale", "version")
 
 
 def all_units(*, session: Session) -> list[UnitRow]:
@@ -27,10 +24,8 @@ def get(*, session: Session, unit_id: int) -> UnitRow | None:
 
 
 def as_dict(unit: UnitRow) -> dict[str, Any]:
-    out = {name: getattr(unit, name) for name in UNIT_FIELDS}
-    out["fix_time"] = from_epoch_ms(unit.fix_time_ms).isoformat() if unit.fix_time_ms is not None else None
-    out["updated_at"] = unit.updated_at.isoformat()
-    return out
+    """The unit as clients see it (the contract: domain/records.py)."""
+    return unit_record(unit)
 
 
 def insert_fixes(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
