@@ -40,6 +40,7 @@ class IntakeFlow:
         self._lock = threading.Lock()  # one batch of this process at a time waits for the database lock
 
     def ingest(self, drafts: Sequence[IncidentDraft]) -> list[ItemOutcome]:
+        self._catch_up()  # places reports in the boundaries as the log has them now, whoever imported them
         now = self._clock.now()
         normalized = normalize(list(drafts), locator=self._locator(), now=now)
         outcomes = [ItemOutcome(index=i) for i in range(len(drafts))]

@@ -48,6 +48,7 @@ class Lease:
         self._key = _lock_key(name)
         self._name = name
         self._conn: Any = None
+        self._holding = False
         self._fd: int | None = None
         self._lock = threading.Lock()
 
@@ -63,13 +64,13 @@ class Lease:
     def _held_postgresql(self) -> bool:
         if self._conn is None:
             self._conn = self._db.writer.connect().execution_options(isolation_level="AUTOCOMMIT")
-            got = bool(self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key}).scalar_one())
-            if not got:
-                self._drop_connection()
-            return got
-        # Still ours? (a server restart would have ended the session and with it the lock)
-        self._conn.execute(text("SELECT 1"))
-        return True
+            self._holding = False
+        if self._holding:
+            # Still ours? (a server restart would have ended the session, and the lock with it)
+            self._conn.execute(text("SELECT 1"))
+            return True
+        self._holding = bool(self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key}).scalar_one())
+        return self._holding
 
     def _held_file(self) -> bool:
         if self._fd is not None:
@@ -92,6 +93,7 @@ class Lease:
                 self._conn.invalidate()
                 self._conn.close()
             self._conn = None
+        self._holding = False
 
     def release(self) -> None:
         with self._lock:
