@@ -35,6 +35,8 @@ async def _watch(ctx: ServiceContext) -> None:
         try:
             if await run_in_threadpool(ctx.lease.held):
                 await run_in_threadpool(ctx.dispatch.watch)
+            else:  # keep the schedule current, to take over the watch at any moment
+                await run_in_threadpool(ctx.sla_schedule.settle)
                 if passes % 3600 == 0:
                     await run_in_threadpool(ctx.dispatch.prune_tracks)
             if passes % 3600 == 0:

@@ -41,6 +41,7 @@ class SlaSchedule:
         self._policy = policy
         self._lock = threading.Lock()
         self._due: dict[int, datetime | None] = {}
+        self._new: list[tuple[dict[str, Any], datetime]] = []
 
     def load(self, rows: list[Any], now: datetime) -> None:
         """Open cases from the tables, at start."""
@@ -50,13 +51,9 @@ class SlaSchedule:
 
     def apply(self, event: LoggedEvent) -> None:
         if event.kind == EventKind.INCIDENT_CREATED:
-            p = event.payload
-            if p["status"] in OPEN:
-                case_clocks = clocks(category=p["category"], priority=p["priority"], status=CaseStatus(p["status"]),
-                                     received_at=datetime.fromisoformat(p["received_at"]),
-                                     milestones=p.get("milestones") or {}, policy=self._policy, now=event.occurred_at)
-                with self._lock:
-                    self._due[int(p["id"])] = next_alert_at(case_clocks, {})
+            if event.payload["status"] in OPEN:
+                with self._lock:  # clocks are worked out by the watch (settle), off the writer's path
+                    self._new.append((event.payload, event.occurred_at))
         elif event.kind == EventKind.INCIDENT_UPDATED:
             with self._lock:
                 if event.payload.get("status") in OPEN:  # milestones moved: the watch looks at this case again
@@ -67,7 +64,22 @@ class SlaSchedule:
             with self._lock:
                 self._due[int(event.payload["incident_id"])] = event.occurred_at
 
+    def settle(self) -> None:
+        """Work out the next threshold of the cases created since the last call."""
+        with self._lock:
+            new, self._new = self._new, []
+        due = {}
+        for p, at in new:
+            case_clocks = clocks(category=p["category"], priority=p["priority"], status=CaseStatus(p["status"]),
+                                 received_at=datetime.fromisoformat(p["received_at"]),
+                                 milestones=p.get("milestones") or {}, policy=self._policy, now=at)
+            due[int(p["id"])] = next_alert_at(case_clocks, {})
+        with self._lock:
+            for incident_id, when in due.items():
+                self._due.setdefault(incident_id, when)  # an update that came since wins
+
     def due(self, now: datetime) -> list[int]:
+        self.settle()
         with self._lock:
             return [i for i, at in self._due.items() if at is not None and at <= now]
 
