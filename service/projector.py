@@ -55,6 +55,7 @@ class Projector:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._watermark = event_log.Watermark(db.reader)
 
     @property
     def applied_id(self) -> int:
@@ -93,6 +94,8 @@ class Projector:
             return self._catch_up_locked()
 
     def _catch_up_locked(self) -> int:
+        if self._watermark.read() <= self._applied:  # the usual answer, in microseconds
+            return self._applied
         while True:
             with self._db.read() as session:
                 batch = event_log.read_logged_after(session, self._applied, limit=READ_BATCH)
@@ -131,6 +134,8 @@ class Projector:
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
+        with self._lock:
+            self._watermark.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():
