@@ -46,7 +46,7 @@ SUITES = (
           # those with one service per module. The per-test API files would take hours here.
           tests=("tests/service/test_coords.py", "tests/service/test_coords_reference.py",
                  "tests/service/test_dedupe.py", "tests/service/test_rules.py", "tests/service/test_roads.py",
-                 "tests/service/test_sla_and_recommendation.py", "tests/service/test_stream_formatting.py"),
+                 "tests/service/test_stream_formatting.py"),
           pytest_args=("-p", "no:pytest_qgis", "-p", "no:pytest-qt", "-p", "no:timeout"),
           # stream.py: only the event formatting and the tail are in scope, not the snapshot or the route glue
           skip_lines=(r"^@router\.get\(\"/snapshot\"", r"^def snapshot\(", r"^def _parse_layers\(",
