@@ -34,7 +34,6 @@ class Suite:
     mutate: tuple[str, ...]
     tests: tuple[str, ...]
     pytest_args: tuple[str, ...] = ()
-    skip_lines: tuple[str, ...] = ()  # regexes: statements starting on such lines are not mutated
 
 
 SUITES = (
@@ -47,10 +46,7 @@ SUITES = (
           tests=("tests/service/test_coords.py", "tests/service/test_coords_reference.py",
                  "tests/service/test_dedupe.py", "tests/service/test_rules.py", "tests/service/test_roads.py",
                  "tests/service/test_stream_formatting.py"),
-          pytest_args=("-p", "no:pytest_qgis", "-p", "no:pytest-qt", "-p", "no:timeout"),
-          # stream.py: only the event formatting and the tail are in scope, not the snapshot or the route glue
-          skip_lines=(r"^@router\.get\(\"/snapshot\"", r"^def snapshot\(", r"^def _parse_layers\(",
-                      r"^def _last_id\(", r"^def _read\(", r"^@router\.get\(\"/stream\"", r"^async def stream\(")),
+          pytest_args=("-p", "no:pytest_qgis", "-p", "no:pytest-qt", "-p", "no:timeout")),
     Suite("plugin",
           mutate=("plugin/core/live.py",),
           tests=("tests/plugin/test_core.py", "tests/plugin/test_live_events.py"),
@@ -85,8 +81,7 @@ def _config(suite: Suite, work: Path) -> str:
             "also_copy =" + lines(("service", "plugin", "conftest.py", "resources", "metadata.txt")) + "\n"
             "pytest_add_cli_args =" + lines(("-q", "-x", *suite.pytest_args)) + "\n"
             "pytest_add_cli_args_test_selection =" + lines(tuple(t for t in suite.tests if (work / t).exists())) + "\n"
-            + ("do_not_mutate_patterns =" + lines(suite.skip_lines) + "\n" if suite.skip_lines else "")
-            + "use_git_change_detection = false\n"
+            "use_git_change_detection = false\n"
             "timeout_multiplier = 10.0\n")
 
 

@@ -106,3 +106,22 @@ def test_the_stream_needs_a_reading_key(live: dict[str, Any]) -> None:
     feed = live["ctx"].create_key(name="feed", role=Role.FEED, channel=Channel.POLICE_110)
     assert live["client"].get("/api/v1/stream", headers={"Authorization": f"Bearer {feed}"}).status_code == 403
     assert live["client"].get("/api/v1/stream", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_the_snapshot_holds_the_layers_asked_for_and_the_event_id_it_includes(live: dict[str, Any]) -> None:
+    body = live["client"].get("/api/v1/snapshot", params={"layers": " incidents ,,units"}).json()
+    assert set(body["layers"]) == {"incidents", "units"}
+    # open cases only: the second and third reports at the same place were linked as duplicates of the first
+    assert [f["id"] for f in body["layers"]["incidents"]["features"]] == live["ids"][:1]
+    _, stream = _read(live, live["op"], query="after=0", events=3)
+    assert body["last_event_id"] == max(int(e["id"]) for e in parse_events(stream))
+    viewer = live["client"].get("/api/v1/snapshot", params={"layers": "incidents"},
+                                headers={"Authorization": f"Bearer {live['viewer']}"}).json()
+    assert {f["properties"]["reporter_phone"] for f in viewer["layers"]["incidents"]["features"]} == {"138****2345"}
+
+
+def test_an_unknown_snapshot_layer_is_refused_naming_the_known_ones(live: dict[str, Any]) -> None:
+    r = live["client"].get("/api/v1/snapshot", params={"layers": "incidents,roads"})
+    assert r.status_code == 422
+    problem = r.json()["error"]["problems"][0]
+    assert problem["field"] == "layers" and "'roads'" in problem["reason"] and "micro_grids" in problem["reason"]
