@@ -3,7 +3,7 @@ the queue, the alert, SLA messages and boundary reloads, units greyed when stale
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
