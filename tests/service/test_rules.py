@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from service.domain import access, lifecycle, sla
@@ -14,7 +15,7 @@ from service.domain.catalog import Channel
 from service.domain.dedupe import Recent, RecentIndex
 from service.domain.errors import Conflict, InvalidInput
 from service.domain.lifecycle import Action, ActionRequest, CaseState, CaseStatus
-from service.domain.recommend import Fleet, UnitPosition, rank
+from service.domain.recommend import Fleet, UnitPosition, best_eta, rank
 from service.domain.units import UnitStatus, UnitType
 
 T0 = datetime(2026, 11, 21, 1, 0, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -327,3 +328,114 @@ def test_a_wrong_type_only_wins_when_more_than_ten_minutes_sooner() -> None:
     far = rank(Fleet([_unit(1, 1, UnitType.LAW_ENFORCEMENT), _unit(2, 2000)]), lon=120.15, lat=30.16,
                needed=UnitType.PATROL, case_grid=None)
     assert [r.unit_id for r in far] == [2, 1]
+
+
+# --- what a refused action tells the operator: the field, the reason, the case as it is and what is allowed ------
+def _refusal(state: CaseState, request: ActionRequest, known: frozenset[str] = frozenset()) -> Conflict | InvalidInput:
+    with pytest.raises((Conflict, InvalidInput)) as err:
+        lifecycle.plan(state, request, now=T0, known_departments=known)
+    return err.value
+
+
+def test_a_conflict_carries_the_case_as_it_is_and_the_actions_it_allows() -> None:
+    stale = _refusal(_state(CaseStatus.DISPATCHED, unit=5), _req(Action.ARRIVE, version=1))
+    assert isinstance(stale, Conflict)
+    assert str(stale) == "the case changed (version 3, you sent 1); reload it and decide again"
+    assert stale.current == {"status": "dispatched", "version": 3, "assigned_unit": 5}
+    assert stale.allowed == lifecycle.allowed_actions(CaseStatus.DISPATCHED) and "arrive" in stale.allowed
+    illegal = _refusal(_state(CaseStatus.RESOLVED, unit=5), _req(Action.DISPATCH, unit_id=2))
+    assert isinstance(illegal, Conflict) and str(illegal) == "cannot dispatch a case that is resolved"
+    assert illegal.current == {"status": "resolved", "version": 3, "assigned_unit": 5}
+    assert illegal.allowed == ["close", "mediation_follow_up", "department_acknowledge"]
+    twice = _refusal(_state(departments={"水务": {"whistled_at": "t", "acknowledged_at": "t"}}),
+                     _req(Action.DEPARTMENT_ACKNOWLEDGE, department="水务"))
+    assert isinstance(twice, Conflict) and str(twice) == "水务 already acknowledged"
+    assert twice.current["status"] == "received" and twice.allowed == lifecycle.allowed_actions(CaseStatus.RECEIVED)
+
+
+@pytest.mark.parametrize("state,request_,field,reason", [
+    (_state(), _req(Action.DISPATCH), "unit_id", "dispatch needs the unit to send"),
+    (_state(CaseStatus.EN_ROUTE, unit=5), _req(Action.REASSIGN), "unit_id", "reassign needs the unit to send"),
+    (_state(CaseStatus.EN_ROUTE, unit=5), _req(Action.REASSIGN, unit_id=5), "unit_id",
+     "that unit is already assigned to this case"),
+    (_state(), _req(Action.WHISTLE), "departments", "name at least one line department to whistle in"),
+    (_state(), _req(Action.WHISTLE, departments=("火星局", "水务", "月球办")), "departments",
+     "unknown department(s): 火星局, 月球办"),
+    (_state(), _req(Action.DEPARTMENT_ACKNOWLEDGE, department="水务"), "department", "'水务' was not whistled in on this case"),
+    (_state(), _req(Action.MARK_DUPLICATE), "duplicate_of", "name the case this one duplicates"),
+])
+def test_a_malformed_action_names_its_field_and_reason(state: CaseState, request_: ActionRequest, field: str,
+                                                       reason: str) -> None:
+    err = _refusal(state, request_, frozenset({"水务"}))
+    assert isinstance(err, InvalidInput)
+    assert [(p.field, p.reason) for p in err.problems] == [(field, reason)]
+
+
+def test_own_grid_staff_win_a_close_call_of_under_two_minutes() -> None:
+    # outsider 1 000 m away: 300 s; own-grid worker 1 300 m away: 381 s - 120 s = 261 s
+    fleet = Fleet([_unit(1, 1000), _unit(2, 1300, grid="G1")])
+    assert [r.unit_id for r in rank(fleet, lon=120.15, lat=30.16, needed=UnitType.PATROL, case_grid="G1")] == [2, 1]
+    assert [r.unit_id for r in rank(fleet, lon=120.15, lat=30.16, needed=UnitType.PATROL, case_grid=None)] == [1, 2]
+    # ... but not one of more: own-grid worker 1 600 m away: 462 s - 120 s = 342 s
+    far = Fleet([_unit(1, 1000), _unit(2, 1600, grid="G1")])
+    assert [r.unit_id for r in rank(far, lon=120.15, lat=30.16, needed=UnitType.PATROL, case_grid="G1")] == [1, 2]
+
+
+def test_ten_units_are_recommended_unless_asked_otherwise_with_type_and_eta() -> None:
+    fleet = Fleet([_unit(i, 100 * i) for i in range(1, 13)])
+    got = rank(fleet, lon=120.15, lat=30.16, needed=UnitType.PATROL, case_grid=None)
+    assert [r.unit_id for r in got] == list(range(1, 11)) and {r.unit_type for r in got} == {"patrol"}
+    assert [r.callsign for r in got[:2]] == ["U1", "U2"]
+    assert got[1].eta_s == pytest.approx(200 * 1.35 / 5 + 30, rel=1e-3) and got[1].rank == 2
+
+
+def _line(*points: tuple[float, float]) -> object:
+    from shapely.geometry import LineString
+    return LineString(points)
+
+
+def test_by_road_the_distance_includes_the_walk_to_the_road_and_an_unconnected_unit_falls_back() -> None:
+    from service.domain.roads import RoadNetwork
+
+    lat0 = 30.16
+    east_west = _line((120.14, lat0), (120.15, lat0), (120.16, lat0))  # the case's street, a node at the case
+    island = _line((120.20, lat0 + 0.01), (120.21, lat0 + 0.01))  # a road not joined to it
+    on_street = _unit(1, 100)             # 100 m north of the street, straight above the case
+    cut_off = UnitPosition(2, "U2", UnitType.PATROL, UnitStatus.AVAILABLE, 120.205, lat0 + 0.01, None, False)
+    fleet = Fleet([on_street, cut_off], roads=RoadNetwork([east_west, island]))
+    got = {r.unit_id: r for r in rank(fleet, lon=120.15, lat=lat0, needed=UnitType.PATROL, case_grid=None)}
+    assert got[1].distance_m == pytest.approx(100, abs=2)  # 100 m to the road, 0 m along it: snap counts
+    assert got[1].reasons[0] == f"ETA {got[1].eta_s // 60:.0f} min {round(got[1].eta_s) % 60:02d} s over 0.1 km " \
+                                "(of road) at ~18 km/h"
+    straight = 1.35 * float(np.hypot((120.205 - 120.15) * 96_290, 0.01 * 111_195))
+    assert got[2].distance_m == pytest.approx(straight, rel=0.01)
+    assert "(straight-line estimate, no road connection)" in got[2].reasons[0]
+
+
+def test_coverage_is_the_best_eta_of_any_available_unit_for_each_place() -> None:
+    fleet = Fleet([_unit(1, 1000), _unit(2, 3000, UnitType.GRID_WORKER), _unit(3, 0, status=UnitStatus.ASSIGNED)])
+    lons = np.array([120.15, 120.15])
+    lats = np.array([30.16, 30.16 + 3000 / 111_195.0])
+    eta = best_eta(fleet, lons=lons, lats=lats)
+    assert eta[0] == pytest.approx(1000 * 1.35 / 5.0 + 30, rel=1e-3)   # the patrol, not the busy unit on the spot
+    assert eta[1] == pytest.approx(30, abs=0.5)                          # the grid worker standing there
+    assert best_eta(Fleet([_unit(3, 0, status=UnitStatus.ASSIGNED)]), lons=lons, lats=lats).tolist() == [np.inf] * 2
+
+
+def test_coverage_looks_at_every_unit_of_a_big_fleet() -> None:
+    # 600 units far away and the one close unit last: it is in the third block of 256
+    fleet = Fleet([_unit(i, 50_000 + i) for i in range(600)] + [_unit(999, 500)])
+    eta = best_eta(fleet, lons=np.array([120.15]), lats=np.array([30.16]))
+    assert eta[0] == pytest.approx(500 * 1.35 / 5 + 30, rel=1e-3)
+
+
+def test_coverage_by_road_takes_the_fastest_type_for_each_place() -> None:
+    from service.domain.roads import RoadNetwork
+
+    street = _line((120.14, 30.16), (120.16, 30.16))
+    patrol = UnitPosition(1, "P", UnitType.PATROL, UnitStatus.AVAILABLE, 120.14, 30.16, None, False)
+    car = UnitPosition(2, "L", UnitType.LAW_ENFORCEMENT, UnitStatus.AVAILABLE, 120.16, 30.16, None, False)
+    fleet = Fleet([patrol, car], roads=RoadNetwork([street]))
+    eta = best_eta(fleet, lons=np.array([120.141, 120.159]), lats=np.array([30.16, 30.16]))
+    metres = 0.001 * 96_290  # ~96 m along the street from either end
+    assert eta.tolist() == pytest.approx([metres / 5.0 + 30, metres / 6.0 + 30], rel=0.02)
