@@ -25,7 +25,11 @@ from tests.support.asgi_stream import parse_events, read_stream
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """One small service (no demo street: reports outside any grid are kept) for the whole module."""
     folder: Path = tmp_path_factory.mktemp("stream")
-    ctx = ServiceContext(Settings(data_dir=folder, sse_heartbeat_seconds=0.3, sse_poll_seconds=0.1))
+    # priority 2 cases (110 water-pipe reports) get 3 minutes on scene; a burst pipe (E0402) 1 minute to acknowledge
+    # is the default: both visible in every presented case's clocks
+    ctx = ServiceContext(Settings(data_dir=folder, sse_heartbeat_seconds=0.3, sse_poll_seconds=0.1,
+                                  sla_overrides={"p2": {"on_scene": 3}, "p3": {"on_scene": 4},
+                                                 "E0103": {"acknowledge": 0.001}}))
     op, viewer = ctx.create_key(name="op", role=Role.OPERATOR), ctx.create_key(name="wall", role=Role.VIEWER)
     with TestClient(create_app(ctx.settings, context=ctx, watch=False)) as client:
         client.headers["Authorization"] = f"Bearer {op}"
@@ -90,8 +94,14 @@ def test_resuming_by_last_event_id_or_after_sends_only_what_followed(live: dict[
 
 
 def test_an_idle_stream_sends_heartbeats_and_starts_at_the_present_without_after(live: dict[str, Any]) -> None:
-    _, body = _read(live, live["op"], heartbeats=2)
+    import time
+    started = time.monotonic()
+    _, body = _read(live, live["op"], heartbeats=3)
+    elapsed = time.monotonic() - started
     assert parse_events(body) == []
+    blocks = body.split("\n\n")
+    assert blocks.count(": heartbeat") == 3 and blocks[-1] == ""  # comment blocks of their own
+    assert 0.8 <= elapsed < 2.0  # one every 0.3 s, not one per poll (0.1 s)
     last = max(int(e["id"]) for e in parse_events(_read(live, live["op"], query="after=0", events=3)[1]))
     assert body.startswith(f"retry: 2000\n: stream from event {last}\n\n")
 
@@ -125,3 +135,95 @@ def test_an_unknown_snapshot_layer_is_refused_naming_the_known_ones(live: dict[s
     assert r.status_code == 422
     problem = r.json()["error"]["problems"][0]
     assert problem["field"] == "layers" and "'roads'" in problem["reason"] and "micro_grids" in problem["reason"]
+
+
+def test_a_presented_case_has_its_clocks_from_category_priority_and_milestones(live: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    client = live["client"]
+    case = client.get(f"/api/v1/incidents/{live['ids'][0]}").json()
+    received = datetime.fromisoformat(case["received_at"])
+    clocks = {c["kind"]: c for c in case["sla"]}
+    assert datetime.fromisoformat(clocks["acknowledge"]["deadline"]) == received + timedelta(minutes=1)
+    minutes = {2: 3, 3: 4}.get(case["priority"], 10)
+    assert datetime.fromisoformat(clocks["on_scene"]["deadline"]) == received + timedelta(minutes=minutes)
+    acked = client.post(f"/api/v1/incidents/{case['id']}/actions", json={"action": "acknowledge",
+                                                                          "version": case["version"]}).json()
+    clocks = {c["kind"]: c for c in acked["sla"]}
+    assert clocks["acknowledge"]["state"] in ("met", "met_late") and clocks["acknowledge"]["seconds_to_breach"] is None
+    assert acked["seconds_to_breach"] == clocks["on_scene"]["seconds_to_breach"]
+
+
+def test_open311_contact_details_are_masked_for_a_viewer_in_every_presented_form(live: dict[str, Any]) -> None:
+    client, ctx = live["client"], live["ctx"]
+    resident = ctx.create_key(name="mini", role=Role.FEED, channel=Channel.OPEN311)
+    r = client.post("/open311/v2/requests.json", data={
+        "api_key": resident, "service_code": "E0102", "lat": "30.1655", "long": "120.1602", "description": "垃圾满溢",
+        "first_name": "小明", "last_name": "王", "phone": "13800138000", "email": "xm@example.cn", "device_id": "wx-1"})
+    request_id = r.json()[0]["service_request_id"]
+    viewer = {"Authorization": f"Bearer {live['viewer']}"}
+    seen = client.get(f"/api/v1/incidents/{request_id}", headers=viewer).json()
+    assert seen["attributes"]["email"] == "x***@example.cn" and seen["attributes"]["device_id"] == "***"
+    assert seen["reporter_name"] == "王**" and seen["reporter_phone"] == "138****8000"
+    whole = client.get(f"/api/v1/incidents/{request_id}").json()
+    assert whole["attributes"]["email"] == "xm@example.cn" and whole["reporter_phone"] == "13800138000"
+    feature = client.get(f"/ogcapi/collections/incidents/items/{request_id}", headers=viewer).json()
+    assert feature == {"type": "Feature", "id": int(request_id), "properties": feature["properties"],
+                       "geometry": {"type": "Point", "coordinates": [120.1602, 30.1655]}}
+    assert feature["properties"]["attributes"]["email"] == "x***@example.cn"
+
+
+def test_sla_events_on_the_stream_carry_the_clock_not_the_case(live: dict[str, Any]) -> None:
+
+    import time
+
+    client, ctx = live["client"], live["ctx"]
+    resident = ctx.create_key(name="mini2", role=Role.FEED, channel=Channel.OPEN311)
+    r = client.post("/open311/v2/requests.json", data={"api_key": resident, "service_code": "E0103", "lat": "30.1655",
+                                                       "long": "120.1702", "description": "垃圾满溢"})
+    late = int(r.json()[0]["service_request_id"])  # E0103 must be acknowledged within 0.06 s here
+    time.sleep(0.1)  # let the clock pass the deadline (a wait for time itself, not for a condition)
+    ctx.dispatch.watch()  # the watch pass the service runs every second
+
+    def late_events(body: str) -> list[dict[str, Any]]:
+        return [e for e in parse_events(body) if e["event"].startswith("sla.") and e["data"]["subject_id"] == str(late)]
+
+    _, body = live["client"].portal.call(lambda: read_stream(
+        live["app"], {"Authorization": f"Bearer {live['viewer']}"}, query="after=0",
+        until=lambda b: bool(late_events(b)), deadline_s=15))
+    event = late_events(body)[0]
+    assert event["event"] == "sla.breached"
+    assert set(event["data"]["payload"]) == {"incident_id", "clock", "deadline", "state", "micro_grid", "category"}
+    assert event["data"]["payload"]["state"] == "breached"
+
+
+def test_events_written_while_a_client_listens_reach_it_in_order_without_repeats(live: dict[str, Any]) -> None:
+    import threading
+
+    client = live["client"]
+    _, body = _read(live, live["op"], query="after=0", events=1)
+    start = max(int(e["id"]) for e in parse_events(body))
+    poster = threading.Timer(0.4, lambda: client.post("/api/v1/channels/police110",
+                                                       json=payloads.police110(120.1802, 30.1655, alarm_no="S-LIVE")))
+    poster.start()
+    try:  # the stream is open (from `start`) before the case is posted, 0.4 s later
+        _, body = client.portal.call(lambda: read_stream(
+            live["app"], {"Authorization": f"Bearer {live['op']}"}, query=f"after={start}",
+            until=lambda b: "S-LIVE" in b, deadline_s=15))
+    finally:
+        poster.join()
+    ids = [int(e["id"]) for e in parse_events(body)]
+    assert ids == sorted(set(ids)) and ids[0] > start
+
+
+def test_a_backlog_longer_than_one_read_is_sent_whole_and_in_order(live: dict[str, Any]) -> None:
+    client = live["client"]
+    _, body = _read(live, live["op"], query="after=0", events=1)
+    start = max(int(e["id"]) for e in parse_events(body))
+    items = [payloads.hotline(120.10 + (i % 40) * 0.002, 30.10 + (i // 40) * 0.002, order_no=f"BACKLOG-{i}")
+             for i in range(520)]
+    r = client.post("/api/v1/channels/hotline12345/batch", json={"items": items})
+    assert r.status_code == 200, r.text
+    _, body = _read(live, live["op"], query=f"after={start}", events=520)
+    ids = [int(e["id"]) for e in parse_events(body)]
+    assert len(ids) >= 520 and ids == sorted(set(ids))
