@@ -45,7 +45,7 @@ SUITES = (
           # those with one service per module. The per-test API files would take hours here.
           tests=("tests/service/test_coords.py", "tests/service/test_coords_reference.py",
                  "tests/service/test_dedupe.py", "tests/service/test_rules.py", "tests/service/test_roads.py",
-                 "tests/service/test_stream_formatting.py"),
+                 "tests/service/test_stream_formatting.py", "tests/service/test_spec_examples.py"),
           pytest_args=("-p", "no:pytest_qgis", "-p", "no:pytest-qt", "-p", "no:timeout")),
     Suite("plugin",
           mutate=("plugin/core/live.py",),

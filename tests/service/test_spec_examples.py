@@ -138,3 +138,17 @@ def test_ogc_api_items_page_with_limit_and_next_links_and_filter_by_bbox(api: di
         assert 400 <= r.status_code < 500, (bad, r.status_code)
     assert c.get("/ogcapi/collections/rivers/items", params={"api_key": api["viewer"]}).status_code == 404
     assert c.get("/ogcapi/collections/grids/items/nope", params={"api_key": api["viewer"]}).status_code == 404
+
+
+def test_the_snapshot_serves_units_as_geojson_point_features(api: dict[str, Any]) -> None:
+    body = api["client"].get("/api/v1/snapshot", params={"layers": "units", "api_key": api["viewer"]}).json()
+    features = body["layers"]["units"]["features"]
+    assert body["layers"]["units"]["type"] == "FeatureCollection" and len(features) > 50
+    placed = [f for f in features if f["properties"].get("lon") is not None]
+    for f in placed[:20]:
+        assert set(f) == {"type", "id", "geometry", "properties"} and f["type"] == "Feature"
+        assert f["id"] == f["properties"]["id"]
+        assert f["geometry"] == {"type": "Point", "coordinates": [f["properties"]["lon"], f["properties"]["lat"]]}
+    for f in features:
+        if f["properties"].get("lon") is None:
+            assert f["geometry"] is None
