@@ -50,7 +50,8 @@ SUITES = (
     Suite("plugin",
           mutate=("plugin/core/live.py",),
           tests=("tests/plugin/test_core.py", "tests/plugin/test_live_events.py"),
-          pytest_args=("-p", "no:timeout")),
+          # mutmut runs pytest several times in one process: QGIS must outlive each session (it cannot start twice)
+          pytest_args=("-p", "no:timeout", "-o", "qgis_disable_exit=true")),
 )
 
 

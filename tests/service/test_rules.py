@@ -439,3 +439,69 @@ def test_coverage_by_road_takes_the_fastest_type_for_each_place() -> None:
     eta = best_eta(fleet, lons=np.array([120.141, 120.159]), lats=np.array([30.16, 30.16]))
     metres = 0.001 * 96_290  # ~96 m along the street from either end
     assert eta.tolist() == pytest.approx([metres / 5.0 + 30, metres / 6.0 + 30], rel=0.02)
+
+
+# --- more edges the mutation run found unguarded ------------------------------------------------------------
+@pytest.mark.parametrize("direction", ["north", "south", "east", "west"])
+def test_a_report_just_across_a_cell_border_in_any_direction_is_found(direction: str) -> None:
+    """The index looks at the 3 x 3 cells around a report: sweep a pair 40 m apart across many borders."""
+    kx = M_PER_DEG_LAT * np.cos(np.radians(30.16))
+    for step in range(60):
+        index = RecentIndex(duplicate_radius_m=50, duplicate_window=timedelta(hours=1), repeat_radius_m=50,
+                            repeat_window=timedelta(days=1))
+        lon, lat = 120.15 + step * 7 / kx, 30.16 + step * 7 / M_PER_DEG_LAT
+        dlon, dlat = {"north": (0, 40 / M_PER_DEG_LAT), "south": (0, -40 / M_PER_DEG_LAT),
+                      "east": (40 / kx, 0), "west": (-40 / kx, 0)}[direction]
+        index.add(Recent(1, lon + dlon, lat + dlat, "E0102", T0, None))
+        assert index.match(lon=lon, lat=lat, category="E0102", reported_at=T0).duplicate_of == 1, step
+
+
+@pytest.mark.parametrize("metres,dup", [(45, 1), (55, None)])
+def test_the_duplicate_radius_holds_east_west_as_well(metres: float, dup: int | None) -> None:
+    kx = M_PER_DEG_LAT * np.cos(np.radians(30.16))
+    m = _index().match(lon=120.15 + metres / kx, lat=30.16, category="E0102", reported_at=T0)
+    assert m.duplicate_of == dup
+
+
+def test_nothing_near_or_another_category_is_no_duplicate_and_no_repeat() -> None:
+    assert _index().match(lon=121.0, lat=31.0, category="E0102", reported_at=T0) == \
+        _index().match(lon=120.15, lat=30.16, category="E0103", reported_at=T0)
+    m = _index().match(lon=121.0, lat=31.0, category="E0102", reported_at=T0)
+    assert (m.duplicate_of, m.repeat_count) == (None, 0)
+
+
+def test_an_emptied_index_keeps_its_radii_and_windows() -> None:
+    e = _index().empty_like()
+    assert len(e) == 0
+    assert (e.duplicate_radius_m, e.duplicate_window, e.repeat_radius_m, e.repeat_window) == \
+        (50, timedelta(hours=1), 100, timedelta(days=30))
+
+
+def test_conversions_take_integers_and_empty_lists() -> None:
+    from service.domain import coords
+    for fn in (coords.gcj02_to_wgs84, coords.bd09_to_wgs84, coords.bd09_to_gcj02, coords.gcj02_to_bd09,
+               coords.wgs84_to_gcj02):
+        x, y = fn([120], [30])
+        fx, fy = fn([120.0], [30.0])
+        assert x.dtype == np.float64 and y.dtype == np.float64 and (x[0], y[0]) == (fx[0], fy[0])
+        ex, ey = fn([], [])
+        assert ex.shape == (0,) and ey.shape == (0,)
+    lon, lat = coords.to_storage(coords.parse_crs("WGS84"), [120], [30])
+    assert lon.dtype == np.float64 and lat.dtype == np.float64
+    assert float(coords.haversine_m(0, 0, 180, 0)) == pytest.approx(np.pi * coords.EARTH_RADIUS_M)
+
+
+@pytest.mark.parametrize("text,label", [("  ", "WGS84"), ("", "WGS84"), ("EPSG: 4528", "EPSG:4528"),
+                                        ("gcj 02", "GCJ02"), (" bd09 ", "BD09")])
+def test_crs_declarations_tolerate_spaces_and_blanks(text: str, label: str) -> None:
+    from service.domain import coords
+    assert coords.parse_crs(text).label == label
+
+
+@pytest.mark.parametrize("text", ["EPSG:X4528", "EPSG:", "4528"])
+def test_a_malformed_epsg_code_is_refused_with_the_accepted_forms(text: str) -> None:
+    from service.domain import coords
+    with pytest.raises(InvalidInput) as err:
+        coords.parse_crs(text)
+    assert err.value.problems[0].field == "crs"
+    assert err.value.problems[0].reason == f"unknown CRS {text!r}; use WGS84, CGCS2000, GCJ02, BD09 or EPSG:<code>"
