@@ -505,3 +505,30 @@ def test_a_malformed_epsg_code_is_refused_with_the_accepted_forms(text: str) -> 
         coords.parse_crs(text)
     assert err.value.problems[0].field == "crs"
     assert err.value.problems[0].reason == f"unknown CRS {text!r}; use WGS84, CGCS2000, GCJ02, BD09 or EPSG:<code>"
+
+
+def test_an_unknown_category_still_gets_the_two_basic_clocks() -> None:
+    assert set(_clocks(category="Z9999")) == {"acknowledge", "on_scene"}
+
+
+def test_a_priority_override_reaches_the_cases_clocks() -> None:
+    policy = sla.SlaPolicy.from_minutes({"p4": {"on_scene": 120}})
+    assert _clocks(priority=4, policy=policy)["on_scene"].deadline == T0 + timedelta(minutes=120)
+    assert _clocks(priority=3, policy=policy)["on_scene"].deadline == T0 + timedelta(minutes=10)
+    assert sla.SlaPolicy.default() == sla.SlaPolicy(dict(sla.DEFAULT_TARGETS), {}, 0.8)
+
+
+def test_a_clock_already_announced_as_breached_is_not_announced_as_warning_and_others_still_are() -> None:
+    now = T0 + timedelta(minutes=9)  # acknowledge breached, on_scene warning (8 min)
+    c = list(_clocks(now=now).values())
+    assert [(x.kind.value, lv) for x, lv in sla.new_alerts(c, {"acknowledge": "breached"})] == [("on_scene", "warning")]
+    policy = sla.SlaPolicy.from_minutes({"E0402": {"acknowledge": 20}})  # a target raised after the breach
+    raised = list(_clocks(now=now, policy=policy).values())
+    assert [(x.kind.value, lv) for x, lv in sla.new_alerts(raised, {"acknowledge": "breached"})] == \
+        [("on_scene", "warning")]
+
+
+def test_pruning_keeps_a_report_exactly_at_the_horizon() -> None:
+    index = _index()  # report 1 at T0; windows 1 h and 30 days: horizon = now - 31 days
+    index.prune(T0 + timedelta(days=31))
+    assert len(index) == 1
