@@ -188,3 +188,67 @@ def test_countdowns_recolour_only_cases_whose_level_changed(live: LiveMap, clock
     assert by_id[1]["urgency"] == "due" and by_id[1]["style"] == "due|circle|big" and by_id[2]["urgency"] == "running"
     clock[0] = NOW + 200
     assert live.refresh_urgency() == 1 and live.incidents[1]["style"] == "breached|circle|big"
+
+
+def test_the_alert_fires_on_creation_itself(live: LiveMap) -> None:
+    alerts = record(live.new_incident)
+    assert live.last_applied is None
+    live.apply({"kind": "incident.created", "payload": case(7)})
+    assert [a["id"] for a in alerts] == [7]
+    feature = next(live.layers[LayerId.INCIDENTS].getFeatures())
+    assert feature.geometry().asPoint().x() == pytest.approx(120.15)  # placed when added, not only when changed
+
+
+def test_cases_without_a_version_and_closures_of_unseen_cases_are_handled(live: LiveMap) -> None:
+    removed = record(live.incident_removed)
+    bare = {k: v for k, v in case(5).items() if k != "version"}
+    live.apply({"kind": "incident.created", "payload": bare})
+    live.apply({"kind": "incident.updated", "payload": {**bare, "status": "acknowledged"}})
+    assert live.incidents[5]["status"] == "acknowledged"
+    live.apply({"kind": "incident.updated", "payload": case(99, status="closed", version=4)})
+    assert removed == [99] and 99 not in live.incidents
+    live.load_snapshot({})  # an empty answer changes nothing
+    assert set(live.incidents) == {5}
+
+
+def test_each_unit_has_its_own_feature_and_track_and_two_fixes_make_a_line(live: LiveMap, clock: list[float]) -> None:
+    for uid in (3, 4):
+        live.apply({"kind": "unit.updated", "payload": unit(uid, callsign=f"XF-{uid}")})
+    for i in range(2):
+        clock[0] = NOW + i
+        live.apply({"kind": "unit.moved", "payload": {"id": 3, "lon": 120.15 + i * 1e-3, "lat": 30.16}})
+    live.apply({"kind": "unit.moved", "payload": {"id": 4, "lon": 120.17, "lat": 30.17}})
+    assert live.layers[LayerId.UNITS].featureCount() == 2
+    tracks = {f["unit_id"]: f for f in live.layers[LayerId.TRACKS].getFeatures()}
+    assert set(tracks) == {3, 4} and tracks[3]["callsign"] == "XF-3"
+    assert [p.x() for p in tracks[3].geometry().asPolyline()] == pytest.approx([120.15, 120.151])
+    assert tracks[4].geometry().isEmpty()
+
+
+def test_a_unit_known_only_by_its_fixes_is_drawn_busy_and_one_without_a_position_unplaced(live: LiveMap) -> None:
+    live.apply({"kind": "unit.moved", "payload": {"id": 8, "lon": 120.15, "lat": 30.16}})
+    assert live.units[8]["style"] == "|busy"
+    live.apply({"kind": "unit.updated", "payload": {"id": 9, "unit_type": "patrol", "status": "available", "lon": None,
+                                                    "lat": None}})
+    feature = next(f for f in live.layers[LayerId.UNITS].getFeatures() if f["id"] == 9)
+    assert feature.geometry().isEmpty() and feature["style"] == "patrol|free"
+
+
+def test_every_style_part_follows_status_category_priority_and_unit_state(live: LiveMap, clock: list[float]) -> None:
+    snapshot = {"layers": {
+        "incidents": {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "id": 1, "geometry": None,
+             "properties": case(1, status="acknowledged", category="L0301", priority=3)},
+            {"type": "Feature", "id": 2, "geometry": None,
+             "properties": case(2, status="dispatched", category="L0102", priority=1)}]},
+        "units": {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "id": 3, "geometry": None, "properties": unit(3, status="assigned", unit_type="mediation")},
+            {"type": "Feature", "id": 4, "geometry": None, "properties": unit(4, unit_type="grid_worker")}]}}}
+    live.load_snapshot(snapshot)
+    assert live.incidents[1]["style"] == "acknowledged|star|std"
+    assert live.incidents[2]["style"] == "dispatched|triangle|big"
+    assert live.units[3]["style"] == "mediation|busy" and live.units[4]["style"] == "grid_worker|free"
+    clock[0] = NOW + 500  # case 2 (600 s left) is now due: its shape and category still show
+    live.apply({"kind": "incident.created", "payload": case(6, category="C0101", priority=4, left=600)})
+    assert live.refresh_urgency() == 2  # cases 1 and 2; case 6 was due when it arrived
+    assert live.incidents[6]["style"] == "due|square|big" and live.incidents[1]["style"] == "due|star|big"
