@@ -123,3 +123,24 @@ def test_a_phone_running_traccar_client_needs_only_the_server_address(data_dir: 
         assert next(u for u in units if u["device_id"] == "xf01-01")["lat"] == 30.1655
     finally:
         service.stop()
+
+
+def test_the_service_stops_promptly_on_sigterm_even_with_a_stream_open(service: ServiceProcess) -> None:
+    """Ctrl-C / systemd stop while QGIS is connected: the open live stream must not hold the service up."""
+    opened = threading.Event()
+
+    def listen() -> None:
+        with httpx.Client(base_url=service.base, headers={"Authorization": f"Bearer {service.operator_key}"}) as c:
+            try:
+                _read_events(c, {}, 1_000, timeout=30, deadline_s=30, opened=opened)
+            except (httpx.HTTPError, AssertionError):
+                pass  # the service went away: that is the point
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert opened.wait(20)
+    assert service.proc is not None
+    started = time.monotonic()
+    service.proc.terminate()
+    service.proc.wait(20)
+    assert time.monotonic() - started < 5, "the open stream held the service up"
