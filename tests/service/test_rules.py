@@ -252,7 +252,8 @@ def _index() -> RecentIndex:
 
 
 @pytest.mark.parametrize("metres,minutes,dup,repeats", [
-    (45, 30, 1, 0), (55, 30, None, 1), (45, 59, 1, 0), (45, 61, None, 1), (95, 24 * 60, None, 1),
+    (45, 30, 1, 0), (55, 30, None, 1), (45, 59, 1, 0), (45, 60, 1, 0), (45, 61, None, 1), (95, 24 * 60, None, 1),
+    (70, 0, None, 0), (70, 30 * 24 * 60, None, 1), (70, 30 * 24 * 60 + 1, None, 0),
     (105, 24 * 60, None, 0), (10, 31 * 24 * 60, None, 0), (0, 60, 1, 0)])
 def test_duplicate_and_repeat_radii_and_windows_are_pinned(metres: float, minutes: int, dup: int | None,
                                                            repeats: int) -> None:
@@ -522,7 +523,7 @@ def test_a_clock_already_announced_as_breached_is_not_announced_as_warning_and_o
     now = T0 + timedelta(minutes=9)  # acknowledge breached, on_scene warning (8 min)
     c = list(_clocks(now=now).values())
     assert [(x.kind.value, lv) for x, lv in sla.new_alerts(c, {"acknowledge": "breached"})] == [("on_scene", "warning")]
-    policy = sla.SlaPolicy.from_minutes({"E0402": {"acknowledge": 20}})  # a target raised after the breach
+    policy = sla.SlaPolicy.from_minutes({"E0402": {"acknowledge": 10}})  # raised after the breach: warning again
     raised = list(_clocks(now=now, policy=policy).values())
     assert [(x.kind.value, lv) for x, lv in sla.new_alerts(raised, {"acknowledge": "breached"})] == \
         [("on_scene", "warning")]

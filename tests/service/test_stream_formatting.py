@@ -134,7 +134,8 @@ def test_an_unknown_snapshot_layer_is_refused_naming_the_known_ones(live: dict[s
     r = live["client"].get("/api/v1/snapshot", params={"layers": "incidents,roads"})
     assert r.status_code == 422
     problem = r.json()["error"]["problems"][0]
-    assert problem["field"] == "layers" and "'roads'" in problem["reason"] and "micro_grids" in problem["reason"]
+    assert problem == {"field": "layers", "reason": "unknown layer 'roads'; known: communities, grids, micro_grids, "
+                                                    "defence_zones, patrol_zones, incidents, units"}
 
 
 def test_a_presented_case_has_its_clocks_from_category_priority_and_milestones(live: dict[str, Any]) -> None:
