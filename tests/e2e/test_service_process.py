@@ -131,9 +131,10 @@ def test_the_service_stops_promptly_on_sigterm_even_with_a_stream_open(service: 
     opened = threading.Event()
 
     def listen() -> None:
-        with httpx.Client(base_url=service.base, headers={"Authorization": f"Bearer {service.operator_key}"}) as c:
-            with contextlib.suppress(httpx.HTTPError, AssertionError):  # the service going away is the point
-                _read_events(c, {}, 1_000, timeout=30, deadline_s=30, opened=opened)
+        auth = {"Authorization": f"Bearer {service.operator_key}"}
+        # the service going away is the point
+        with httpx.Client(base_url=service.base, headers=auth) as c, contextlib.suppress(httpx.HTTPError, AssertionError):
+            _read_events(c, {}, 1_000, timeout=30, deadline_s=30, opened=opened)
 
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
