@@ -5,10 +5,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bench import boundaries, dispatch, intake, plugin
+from bench import boundaries, dispatch, intake, plugin, spine
 from bench.report import Report
 
-SECTIONS = {"intake": intake.run, "dispatch": dispatch.run, "plugin": plugin.run, "boundaries": boundaries.run}
+SECTIONS = {
+    "intake": intake.run,
+    "dispatch": dispatch.run,
+    "plugin": plugin.run,
+    "boundaries": boundaries.run,
+    "spine": spine.run,
+}
 
 
 def main(argv: list[str]) -> int:

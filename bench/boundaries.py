@@ -23,11 +23,10 @@ from service.domain.catalog import Channel
 from service.domain.gridcodes import Level
 from service.domain.incident import IncidentDraft
 from service.domain.topology import Piece, validate
-from service.flows import boundaries as boundary_flow
 from service.flows.boundaries import Draft
 from service.settings import Settings
 from service.store import areas as area_store
-from tests.support.boundary_drafts import split_rows
+from tests.support.boundary_drafts import publish, split_rows
 
 REPEATS = 7
 OPEN_CASES = 2000
@@ -110,7 +109,7 @@ def run(report: Report) -> None:
             rows, _ = split_rows(ctx, SPLIT)
             draft = Draft(Level.MICRO_GRID, rows, ctx.clock.now(), "bench", "bench")
             started = time.perf_counter()
-            outcome = boundary_flow.publish(ctx, draft, dry_run=False)
+            outcome = publish(ctx, draft, dry_run=False)
             elapsed = time.perf_counter() - started
             relocated.append(len(outcome.impact["open_cases"]))
             return elapsed

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import ContextDep, GisEditor, Reader
 from service.api.errors import error_body
+from service.context import ServiceContext
 from service.domain.errors import InvalidInput, NotFound
 from service.domain.gridcodes import Level
 from service.flows import boundaries as boundary_flow
@@ -60,6 +61,12 @@ def _instant(text: str | None, field: str, default: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _writer(ctx: ServiceContext) -> dict[str, Any]:
+    """What a boundary flow writes with: the database, the clock, the projector, the code layout."""
+    return {"db": ctx.db, "clock": ctx.clock, "on_commit": ctx.projector.committed,
+            "layout": ctx.settings.grid_code_layout}
+
+
 def _refused(exc: TopologyRefused) -> JSONResponse:
     body = error_body(422, exc.message, exc.problems, topology=[p.as_dict() for p in exc.topology])
     return JSONResponse(body, status_code=422)
@@ -102,7 +109,7 @@ async def import_boundaries(
                                               layer=layer, known_parents=parents,
                                               layout=ctx.settings.grid_code_layout)
         draft = Draft(level, rows, when, note, who.name, base_revision)
-        return boundary_flow.publish(ctx, draft, dry_run=dry_run).as_dict()
+        return boundary_flow.publish(draft, dry_run=dry_run, **_writer(ctx)).as_dict()
 
     try:
         return await run_in_threadpool(work)
@@ -121,7 +128,7 @@ class RollbackRequest(BaseModel):
 
 @router.get("/boundaries/revisions", summary="Every published boundary revision, oldest first")
 def list_revisions(who: Reader, ctx: ContextDep, level: Level | None = None) -> dict[str, Any]:
-    return {"revisions": boundary_flow.revisions(ctx, level)}
+    return {"revisions": boundary_flow.revisions(level, db=ctx.db)}
 
 
 @router.post("/boundaries/revisions/{revision_id}/rollback",
@@ -134,8 +141,9 @@ def rollback_revision(revision_id: int, body: RollbackRequest, who: GisEditor, c
         raise InvalidInput.one("effective_at", "has no time zone; send ISO 8601 with an offset")
     when = body.effective_at.astimezone(UTC) if body.effective_at else ctx.clock.now()
     try:
-        return boundary_flow.rollback(ctx, revision_id, effective_at=when, note=body.note, author=who.name,
-                                      base_revision=body.base_revision, dry_run=body.dry_run).as_dict()
+        return boundary_flow.rollback(revision_id, effective_at=when, note=body.note, author=who.name,
+                                      base_revision=body.base_revision, dry_run=body.dry_run,
+                                      **_writer(ctx)).as_dict()
     except TopologyRefused as exc:
         return _refused(exc)
 
@@ -151,7 +159,7 @@ async def import_roads(who: GisEditor, ctx: ContextDep, file: Annotated[UploadFi
 
     def work() -> dict[str, Any]:
         rows = boundary_files.read_roads(data, fmt=format, name_field=name_field, layer=layer)
-        replace_roads(ctx, rows)
+        replace_roads(rows, db=ctx.db, clock=ctx.clock, on_commit=ctx.projector.committed)
         network = ctx.dispatch.fleet.roads
         return {"roads": len(rows), "nodes": len(network) if network else 0,
                 "edges": network.edge_count if network else 0}

@@ -3,6 +3,10 @@
 A revision replaces a whole level as of its effective time. Areas it leaves unchanged keep their
 validity; changed and removed ones are retired into history (valid until the effective time), new and
 changed ones are valid from it. Rolling back publishes the state before a revision as a new revision.
+
+A publish writes the revision, its rows, the open cases it moves and their events in ONE transaction,
+then hands the events to `on_commit` (the projector): the locator of this and every other process
+rebuilds from the boundaries.changed event; no cache is touched here.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ from typing import Any
 
 import shapely
 
-from service.context import ServiceContext
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from service.domain.events import EventKind, NewEvent, Subject
+from service.domain.clock import Clock
+from service.domain.events import EventKind, NewEvent, OnCommit, Subject
 from service.domain.geography import Area, Locator, Placement
 from service.domain.gridcodes import CODE_LENGTH, DEFAULT_LAYOUT, PARENT_LEVEL, CodeLayout, Level, parse_code
 from service.domain.lifecycle import OPEN_STATUSES
@@ -25,6 +29,7 @@ from service.store import areas as area_store
 from service.store import events as event_log
 from service.store import incidents as incident_store
 from service.store import roads as road_store
+from service.store.db import Database
 from service.store.models import BoundaryRevisionRow
 
 HOUSEHOLDS_MIN, HOUSEHOLDS_MAX = 300, 500  # the Jiading rule for a micro-grid
@@ -252,8 +257,12 @@ def _households_from_buildings(session: Any, draft: Draft) -> Draft:
     return replace(draft, rows=rows)
 
 
-def publish(ctx: ServiceContext, draft: Draft, *, dry_run: bool) -> Outcome:
+def publish(draft: Draft, *, dry_run: bool, db: Database, clock: Clock, on_commit: OnCommit,
+            layout: CodeLayout = DEFAULT_LAYOUT) -> Outcome:
     """Validate, preview and (unless `dry_run`) publish a level's new state as one revision.
+
+    Rows, revision, relocated cases and their events commit together; `on_commit` then gets the
+    events (the projector: every process's locator follows the boundaries.changed event).
 
     Raises Conflict when `base_revision` is no longer the latest (naming the one that won) and
     TopologyRefused when publishing a draft that breaks topology rules.
@@ -261,13 +270,13 @@ def publish(ctx: ServiceContext, draft: Draft, *, dry_run: bool) -> Outcome:
     for i, r in enumerate(draft.rows):
         if Level(r["level"]) in CODE_LENGTH:
             parse_code(r["code"], level=Level(r["level"]), field=f"features[{i}].code",
-                       layout=ctx.settings.grid_code_layout)
+                       layout=layout)
     # One polygon drawn as a one-part multipolygon (as QGIS layers keep them) is the same polygon.
     draft = replace(draft, rows=[{**r, "geometry": r["geometry"].geoms[0]}
                                  if isinstance(r["geometry"], shapely.MultiPolygon) and len(r["geometry"].geoms) == 1
                                  else r for r in draft.rows])
-    now = ctx.clock.now()
-    with (ctx.db.read() if dry_run else ctx.db.write()) as session:
+    now = clock.now()
+    with (db.read() if dry_run else db.write()) as session:
         if draft.level is Level.MICRO_GRID:
             draft = _households_from_buildings(session, draft)
         latest = area_store.latest_revision(session=session)
@@ -285,7 +294,7 @@ def publish(ctx: ServiceContext, draft: Draft, *, dry_run: bool) -> Outcome:
             raise InvalidInput.one("effective_at", f"{draft.effective_at.isoformat()} is before the current "
                                                    f"{draft.level.value} revision's {max(starts).isoformat()}; "
                                                    "history is not rewritten")
-        problems = check_topology(session, draft.level, draft.rows, at=None, layout=ctx.settings.grid_code_layout)
+        problems = check_topology(session, draft.level, draft.rows, at=None, layout=layout)
         changes = _diff(current, draft.rows)
         impact, moves = _impact(session, draft, changes, now)
         outcome = Outcome(dry_run, None, draft.level, draft.effective_at, problems,
@@ -308,15 +317,16 @@ def publish(ctx: ServiceContext, draft: Draft, *, dry_run: bool) -> Outcome:
             for row in area_store.relocate_incidents(session=session, moves=moves, now=now):
                 events.append(NewEvent(EventKind.INCIDENT_UPDATED, Subject.INCIDENT, str(row.id),
                                        {**incident_store.as_dict(row), "relocated_by_revision": revision.id}, now))
-        event_log.append(session, events)
-    ctx.boundaries_changed()
+        ids = event_log.append(session, events)
+    on_commit(ids, events)
     return outcome
 
 
-def rollback(ctx: ServiceContext, revision_id: int, *, effective_at: datetime, note: str, author: str,
-             base_revision: int | None, dry_run: bool) -> Outcome:
+def rollback(revision_id: int, *, effective_at: datetime, note: str, author: str, base_revision: int | None,
+             dry_run: bool, db: Database, clock: Clock, on_commit: OnCommit,
+             layout: CodeLayout = DEFAULT_LAYOUT) -> Outcome:
     """Publish, as a new revision, the state of a level just before `revision_id` took effect."""
-    with ctx.db.read() as session:
+    with db.read() as session:
         target = area_store.get_revision(session=session, revision_id=revision_id)
         if target is None:
             raise NotFound(f"boundary revision {revision_id} does not exist")
@@ -326,8 +336,9 @@ def rollback(ctx: ServiceContext, revision_id: int, *, effective_at: datetime, n
         rows = [{"code": r.code, "level": level, "name": r.name, "parent_code": r.parent_code,
                  "households": r.households, "geometry": shapely.from_wkb(r.geometry_wkb),
                  "attributes": r.attributes} for r in before]
-    return publish(ctx, Draft(level, rows, effective_at, note or f"rollback of revision {revision_id}", author,
-                              base_revision, rollback_of=revision_id), dry_run=dry_run)
+    return publish(Draft(level, rows, effective_at, note or f"rollback of revision {revision_id}", author,
+                         base_revision, rollback_of=revision_id),
+                   dry_run=dry_run, db=db, clock=clock, on_commit=on_commit, layout=layout)
 
 
 def revision_dict(r: BoundaryRevisionRow) -> dict[str, Any]:
@@ -336,21 +347,20 @@ def revision_dict(r: BoundaryRevisionRow) -> dict[str, Any]:
             "rollback_of": r.rollback_of, "changes": r.changes}
 
 
-def revisions(ctx: ServiceContext, level: Level | None = None) -> list[dict[str, Any]]:
-    with ctx.db.read() as session:
+def revisions(level: Level | None = None, *, db: Database) -> list[dict[str, Any]]:
+    with db.read() as session:
         return [revision_dict(r) for r in area_store.list_revisions(session=session, level=level)]
 
 
-def replace_roads(ctx: ServiceContext, rows: Sequence[dict[str, Any]]) -> None:
-    with ctx.db.write() as session:
+def replace_roads(rows: Sequence[dict[str, Any]], *, db: Database, clock: Clock, on_commit: OnCommit) -> None:
+    events = [NewEvent(EventKind.BOUNDARIES_CHANGED, Subject.AREA, "roads", {"levels": ["roads"], "count": len(rows)},
+                       clock.now())]
+    with db.write() as session:
         road_store.replace_roads(session=session, rows=rows)
-        event_log.append(session, [NewEvent(EventKind.BOUNDARIES_CHANGED, Subject.AREA, "roads",
-                                            {"levels": ["roads"], "count": len(rows)}, ctx.clock.now())])
-    ctx.dispatch.reload()
-    ctx.hub.notify()
+        ids = event_log.append(session, events)
+    on_commit(ids, events)
 
 
-def changed_event(ctx: ServiceContext, rows: Sequence[dict[str, Any]]) -> NewEvent:
+def changed_event(rows: Sequence[dict[str, Any]], now: datetime) -> NewEvent:
     levels = sorted({Level(r["level"]).value for r in rows})
-    return NewEvent(EventKind.BOUNDARIES_CHANGED, Subject.AREA, "*", {"levels": levels, "count": len(rows)},
-                    ctx.clock.now())
+    return NewEvent(EventKind.BOUNDARIES_CHANGED, Subject.AREA, "*", {"levels": levels, "count": len(rows)}, now)

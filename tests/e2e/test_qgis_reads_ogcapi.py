@@ -10,10 +10,9 @@ import pytest
 
 from service.context import ServiceContext
 from service.domain.gridcodes import Level
-from service.flows import boundaries as boundary_flow
 from service.flows.boundaries import Draft
 from service.settings import Settings
-from tests.support.boundary_drafts import split_rows
+from tests.support.boundary_drafts import publish, split_rows
 from tests.support.child_process import ServiceProcess
 
 MICRO = "33010800300100101"
@@ -39,7 +38,7 @@ def test_qgis_loads_the_boundaries_of_each_day_with_the_datetime_filter(data_dir
     ctx = ServiceContext(Settings(data_dir=data_dir))
     try:
         rows, halves = split_rows(ctx, MICRO)
-        outcome = boundary_flow.publish(ctx, Draft(Level.MICRO_GRID, rows, yesterday, "estate", "gis"), dry_run=False)
+        outcome = publish(ctx, Draft(Level.MICRO_GRID, rows, yesterday, "estate", "gis"), dry_run=False)
         assert outcome.revision == 1
     finally:
         ctx.close()

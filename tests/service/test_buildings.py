@@ -10,11 +10,10 @@ from fastapi.testclient import TestClient
 from service.context import ServiceContext
 from service.demo.street import DemoStreet
 from service.domain.gridcodes import Level
-from service.flows import boundaries as boundary_flow
 from service.flows.boundaries import Draft
 from service.store import areas as area_store
 from tests.service.conftest import Keys
-from tests.support.boundary_drafts import split_rows
+from tests.support.boundary_drafts import publish, split_rows
 
 
 def test_each_micro_grids_households_are_the_sum_of_its_buildings(demo: DemoStreet) -> None:
@@ -38,7 +37,7 @@ def test_buildings_are_served_as_an_ogc_layer(client: TestClient, keys: Keys, de
 def test_a_split_drawn_without_household_counts_takes_them_from_its_buildings(ctx: ServiceContext) -> None:
     rows, halves = split_rows(ctx, "33010800300100101")
     rows = [{**r, "households": None} if r["code"] in halves else r for r in rows]
-    outcome = boundary_flow.publish(ctx, Draft(Level.MICRO_GRID, rows, ctx.clock.now(), "", "gis"), dry_run=True)
+    outcome = publish(ctx, Draft(Level.MICRO_GRID, rows, ctx.clock.now(), "", "gis"), dry_run=True)
     after = {h["code"]: h["after"] for h in outcome.impact["households"]}
     with ctx.db.read() as session:
         whole = next(r.households for r in area_store.list_areas(session=session, level=Level.MICRO_GRID)

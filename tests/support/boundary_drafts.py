@@ -10,6 +10,8 @@ import shapely
 from service.context import ServiceContext
 from service.domain.gridcodes import Level, child_code
 from service.domain.topology import reading_order
+from service.flows import boundaries as boundary_flow
+from service.flows.boundaries import Draft, Outcome
 from service.store import areas as area_store
 
 
@@ -52,3 +54,9 @@ def as_geojson(rows: list[dict[str, Any]]) -> bytes:
         {"type": "Feature", "geometry": shapely.geometry.mapping(r["geometry"]),
          "properties": {k: (v.value if isinstance(v, Level) else v) for k, v in r.items() if k != "geometry"}}
         for r in rows]}).encode()
+
+
+def publish(ctx: ServiceContext, draft: Draft, *, dry_run: bool) -> Outcome:
+    """Publish (or dry-run) a draft as the API does: written through ctx's database, then projected."""
+    return boundary_flow.publish(draft, dry_run=dry_run, db=ctx.db, clock=ctx.clock,
+                                 on_commit=ctx.projector.committed, layout=ctx.settings.grid_code_layout)
