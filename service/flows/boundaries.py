@@ -18,8 +18,8 @@ from typing import Any
 
 import shapely
 
-from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.clock import Clock
+from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.events import EventKind, NewEvent, OnCommit, Subject
 from service.domain.geography import Area, Locator, Placement
 from service.domain.gridcodes import CODE_LENGTH, DEFAULT_LAYOUT, PARENT_LEVEL, CodeLayout, Level, parse_code
