@@ -54,7 +54,9 @@ class DuplicateIndexView:
 
 
 class LocatorView:
-    """The point-in-micro-grid index: built on first use, dropped on `boundaries.changed`."""
+    """The point-in-micro-grid index over every boundary revision (each area with its validity, so a
+    report is placed by the boundaries of its time): built on first use, dropped on `boundaries.changed`
+    (a published revision or rollback, in whichever process) and so rebuilt from the tables on next use."""
 
     def __init__(self, build: Callable[[], Locator]) -> None:
         self._build = build

@@ -6,6 +6,7 @@ resumes on the other with no gap and no repeat."""
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import tempfile
@@ -13,14 +14,16 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import shapely
 
 from tests.service import payloads
+from tests.support.boundary_drafts import as_geojson, split_west_east
 from tests.support.child_process import PROJECT, ServiceProcess
 from tests.support.postgres import throwaway_cluster
 
@@ -94,6 +97,50 @@ def _get(base: str, key: str, path: str, **params: Any) -> Any:
     return r.json()
 
 
+def _gis_editor(a: ServiceProcess, url: str) -> str:
+    return subprocess.run([sys.executable, "-m", "service", "--database-url", url, "--data-dir", str(a.data_dir),
+                           "key", "gis_editor"], cwd=PROJECT, capture_output=True, text=True, check=True).stdout.strip()
+
+
+# Where the other story reports; the split micro-grid lies far from all of them (no duplicate links).
+OTHER_STORY_POINTS = [(120.152, 30.16), (120.135, 30.175), (120.16, 30.165)]
+
+
+def test_a_split_published_on_one_process_places_the_next_report_on_the_other_in_its_new_half(
+        pair: tuple[ServiceProcess, ServiceProcess, str]) -> None:
+    a, b, url = pair
+    key = a.operator_key
+    exported = httpx.get(a.base + "/api/v1/boundaries/export", params={"level": "micro_grid", "format": "geojson"},
+                         headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    assert exported.status_code == 200, exported.text
+    rows = [{**f["properties"], "geometry": shapely.geometry.shape(f["geometry"])}
+            for f in exported.json()["features"]]
+
+    def distance_to_the_other_story(row: dict[str, Any]) -> float:
+        c = row["geometry"].centroid
+        return min(math.hypot(c.x - x, c.y - y) for x, y in OTHER_STORY_POINTS)
+
+    target = max(rows, key=distance_to_the_other_story)
+    draft, (west, east) = split_west_east(rows, target["code"])
+    renamed = east if east != target["code"] else west  # the halves' codes differ: one at least is new
+    inside = next(d for d in draft if d["code"] == renamed)["geometry"].representative_point()
+    before = _report(b.base, key, "TWO-SPLIT-1", inside.x, inside.y)  # B's locator is built and in use
+    assert _get(b.base, key, f"/api/v1/incidents/{before['id']}")["micro_grid"] == target["code"]
+    effective = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()  # reports here are stamped 1 min ago
+    r = httpx.post(a.base + "/api/v1/boundaries/import", headers={"Authorization": f"Bearer {_gis_editor(a, url)}"},
+                   data={"level": "micro_grid", "format": "geojson", "effective_at": effective, "note": "split"},
+                   files={"file": ("split.geojson", as_geojson(draft))}, timeout=60)
+    assert r.status_code == 200, r.text
+    assert r.json()["revision"] is not None and r.json()["valid"]
+
+    # B's locator follows the boundaries.changed event A committed: a report posted to B lands in the
+    # half whose code is new (a stale locator would answer the old micro-grid's code), and the open
+    # case from before moved with the boundaries.
+    placed = _report(b.base, key, "TWO-SPLIT-2", inside.x, inside.y)
+    assert _get(b.base, key, f"/api/v1/incidents/{placed['id']}")["micro_grid"] == renamed
+    assert _get(b.base, key, f"/api/v1/incidents/{before['id']}")["micro_grid"] == renamed
+
+
 def test_two_processes_on_one_postgresql_act_as_one_service(
         pair: tuple[ServiceProcess, ServiceProcess, str]) -> None:
     a, b, url = pair
@@ -131,13 +178,14 @@ def test_two_processes_on_one_postgresql_act_as_one_service(
     eventually(moved_up, 2.0, "the moved unit near the case and higher in B's ranking")
 
     # A boundary import through A changes where B places a new report.
-    editor = subprocess.run([sys.executable, "-m", "service", "--database-url", url, "--data-dir", str(a.data_dir),
-                             "key", "gis_editor"], cwd=PROJECT, capture_output=True, text=True, check=True).stdout.strip()
+    editor = _gis_editor(a, url)
     zone = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "FQ77", "name": "演练"},
             "geometry": {"type": "Polygon", "coordinates": [[[120.13, 30.17], [120.14, 30.17], [120.14, 30.18],
                                                              [120.13, 30.18], [120.13, 30.17]]]}}]}
     r = httpx.post(a.base + "/api/v1/boundaries/import", headers={"Authorization": f"Bearer {editor}"},
-                   data={"level": "defence_zone", "format": "geojson"},
+                   data={"level": "defence_zone", "format": "geojson",
+                         # a report is placed by the boundaries of its time, and reports here are 1 min old
+                         "effective_at": (datetime.now(UTC) - timedelta(minutes=10)).isoformat()},
                    files={"file": ("zones.geojson", json.dumps(zone).encode())}, timeout=30)
     assert r.status_code == 200, r.text
     placed = _report(b.base, key, "TWO-3", 120.135, 30.175)
