@@ -122,11 +122,16 @@ class FeedSimulator:
     def post_one(self, now: datetime | None = None) -> None:
         now = now or datetime.now(SHANGHAI)
         channel = self.rng.choices(list(CHANNEL_WEIGHTS), weights=list(CHANNEL_WEIGHTS.values()))[0]
-        lon, lat = self._random_point()
+        area = self.rng.choices(self.micro_grids, weights=self.households)[0]
+        lon, lat = point_in(area, self.rng)
         self._send(channel, lon, lat, now)
         if self.rng.random() < 1 / 12:  # someone else reports the same thing through another channel
             other = self.rng.choice([c for c in (Channel.HOTLINE_12345, Channel.OPEN311) if c is not channel])
             jitter = self.rng.uniform(-0.0004, 0.0004)
+            # The second caller stands near the first, still inside the same micro-grid: a point near the
+            # street's edge jittered outward would be a report from outside the jurisdiction.
+            while jitter and not area.contains(shapely.Point(lon + jitter, lat + jitter)):
+                jitter = jitter / 2 if abs(jitter) > 1e-7 else 0.0
             self._send(other, lon + jitter, lat + jitter, now + timedelta(minutes=self.rng.randint(2, 20)),
                        same_as_last=True)
 
@@ -215,9 +220,6 @@ class FeedSimulator:
             "source": self.rng.choice(["wechat", "binan_code"])}, "application/json"
 
     # --- helpers -------------------------------------------------------------------------------
-    def _random_point(self) -> tuple[float, float]:
-        return point_in(self.rng.choices(self.micro_grids, weights=self.households)[0], self.rng)
-
     def _name(self) -> str:
         return self.rng.choice("王李张刘陈杨黄赵吴周徐孙") + self.rng.choice(["伟", "芳", "秀英", "建国", "敏", "磊"])
 

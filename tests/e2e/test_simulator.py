@@ -15,7 +15,7 @@ from tests.support.child_process import ServiceProcess
 def test_the_simulator_feeds_every_channel_and_moves_units(service: ServiceProcess) -> None:
     ctx = ServiceContext(Settings(data_dir=service.data_dir))
     try:
-        simulator = FeedSimulator(ctx, base_url=service.base, seed=4)
+        simulator = FeedSimulator(ctx, base_url=service.base, seed=3)
         for _ in range(40):
             simulator.post_one()
         simulator.move_units(5.0)
