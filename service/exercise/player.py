@@ -25,7 +25,6 @@ from service.store.exercise_source import Fix, TrackSource
 
 log = logging.getLogger(__name__)
 ACTOR = "exercise:player"
-HEARTBEAT = timedelta(seconds=60)  # units with no recorded track keep reporting where they stand
 MAX_WAIT_S = 0.25
 
 
@@ -44,6 +43,8 @@ class Player:
             self._device_of = {u["id"]: u["device_id"] for u in exercise_store.unit_catalog(session=session)
                                if u["device_id"]}
         self._delivered_until = clock.now()
+        # Units with no recorded track keep reporting where they stand, often enough never to go stale.
+        self._heartbeat_every = ctx.dispatch.settings.stale_after / 2
         self._next_heartbeat = self._delivered_until
         self._wake = threading.Condition()
         self._deliver_lock = threading.Lock()
@@ -103,10 +104,14 @@ class Player:
                     self._wake.wait(MAX_WAIT_S if wait is None else min(max(wait, 0.0), MAX_WAIT_S))
                 continue
             try:
-                with self._deliver_lock:
-                    self._deliver_until(self.clock.now(), late=True)
+                self.deliver_due()
             except Exception:  # a bad cue must not end the exercise; the trainer sees it in the log
                 log.exception("exercise delivery failed")
+
+    def deliver_due(self) -> None:
+        """Deliver everything the exercise clock has reached (the loop calls this; tests too, step by step)."""
+        with self._deliver_lock:
+            self._deliver_until(self.clock.now(), late=True)
 
     # --- delivery ---------------------------------------------------------------------------------
     def _upcoming_times(self, until: datetime) -> list[datetime]:
@@ -131,7 +136,7 @@ class Player:
         self._deliver_fixes(t)
         while self._next_heartbeat <= t and self._heartbeat_devices():
             self._heartbeat(self._next_heartbeat)
-            self._next_heartbeat += HEARTBEAT
+            self._next_heartbeat += self._heartbeat_every
         self._delivered_until = t
 
     def _measure(self, at: datetime) -> float:

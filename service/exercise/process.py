@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 from service.context import ServiceContext
+from service.domain.clock import Clock
 from service.domain.replay import ExerciseClock, Timeline
 from service.exercise.manifest import ExerciseFolder, ExerciseState, parse_time
 from service.exercise.player import Player
@@ -24,12 +25,14 @@ def exercise_settings(folder: ExerciseFolder, *, host: str, port: int) -> Settin
                     port=port, watch_interval_seconds=EXERCISE_WATCH_INTERVAL_S)
 
 
-def build(folder: ExerciseFolder, *, autostart: bool = False) -> tuple[ServiceContext, ExerciseSession]:
-    """The exercise's context and session, not yet serving (tests drive these directly)."""
+def build(folder: ExerciseFolder, *, autostart: bool = False,
+          base: Clock | None = None) -> tuple[ServiceContext, ExerciseSession]:
+    """The exercise's context and session, not yet serving; `base` is the real clock the exercise clock scales
+    (a manual one in tests, so they step through time instead of sleeping)."""
     manifest = folder.read()
     manifest.pid = os.getpid()
     settings = exercise_settings(folder, host=manifest.host, port=manifest.port)
-    clock = ExerciseClock(parse_time(manifest.origin), manifest.speed)
+    clock = ExerciseClock(parse_time(manifest.origin), manifest.speed, base=base)
     ctx = ServiceContext(settings, clock=clock)
     tracks = TrackSource(folder.tracks_file) if folder.tracks_file.is_file() else None
     player = Player(ctx=ctx, clock=clock, timeline=Timeline(folder.read_cues()), tracks=tracks,
