@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import AwareDatetime, BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -120,6 +121,20 @@ async def playback(exercise_id: str, who: Trainer, mgr: ManagerDep) -> dict[str,
     from service.exercise import review
 
     return await run_in_threadpool(review.playback_of, mgr, exercise_id)
+
+
+@router.get("/playback", summary="Any period of this record (live or exercise) as cases and unit tracks with "
+                                  "times, for QGIS's Temporal Controller")
+async def playback_period(who: Annotated[Principal, require(Permission.READ)], ctx: ContextDep,
+                          start: AwareDatetime = Query(description="period start, ISO 8601 with offset"),
+                          end: AwareDatetime = Query(description="period end")) -> dict[str, Any]:
+    from service.exercise import review
+
+    if end <= start:
+        raise ScenarioProblem("end", "must be after start")
+    if end - start > timedelta(days=31):
+        raise ScenarioProblem("end", "play back at most a month at a time")
+    return await run_in_threadpool(review.playback_period, ctx.db, start=start, end=end)
 
 
 # --- on the exercise process itself --------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import statistics
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from service.context import ServiceContext

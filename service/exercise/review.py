@@ -7,8 +7,11 @@ import io
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from service.domain.units import epoch_ms
 from service.exercise.manager import ExerciseManager
 from service.exercise.results import ExerciseMaterial, read_material, score
+from service.store import exercise as exercise_store
+from service.store.db import Database
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 MAP_W, MAP_H = 760, 520
@@ -42,9 +45,26 @@ def playback_of(mgr: ExerciseManager, exercise_id: str) -> dict[str, Any]:
 
 
 def playback(m: ExerciseMaterial) -> dict[str, Any]:
-    callsign = {u["id"]: u["callsign"] for u in m.units}
+    end = max(m.clock_end, datetime.fromisoformat(m.manifest.end))
+    return {"exercise": m.manifest.public(), "start": m.manifest.origin, "end": end.isoformat(),
+            **_playback_items(m.cases, m.units, m.tracks)}
+
+
+def playback_period(db: Database, *, start: datetime, end: datetime) -> dict[str, Any]:
+    """Any period of a record (the live one, or an exercise's own) as playback data."""
+    with db.read() as session:
+        ids = [r["id"] for r in exercise_store.reports_between(session=session, start=start, end=end)]
+        cases = exercise_store.case_histories(session=session, incident_ids=ids)
+        units = exercise_store.unit_catalog(session=session)
+        tracks = exercise_store.unit_tracks(session=session, since_ms=epoch_ms(start), until_ms=epoch_ms(end))
+    return {"start": start.isoformat(), "end": end.isoformat(), **_playback_items(cases, units, tracks)}
+
+
+def _playback_items(cases_in: list[dict[str, Any]], units: list[dict[str, Any]],
+                    tracks: dict[int, list[tuple[int, float, float]]]) -> dict[str, Any]:
+    callsign = {u["id"]: u["callsign"] for u in units}
     cases = []
-    for c in m.cases:
+    for c in cases_in:
         if c["lon"] is None:
             continue
         ended = next((a["at"] for a in c["actions"] if a["to_status"] in ("resolved", "closed", "cancelled",
@@ -52,8 +72,8 @@ def playback(m: ExerciseMaterial) -> dict[str, Any]:
         cases.append({"id": c["id"], "category": c["category"], "status": c["status"], "lon": c["lon"],
                       "lat": c["lat"], "start": c["received_at"], "end": ended})
     fixes = [{"unit": callsign.get(u, str(u)), "time_ms": t, "lon": lon, "lat": lat}
-             for u, track in m.tracks.items() for t, lon, lat in track]
-    return {"exercise": m.manifest.public(), "cases": cases, "fixes": fixes}
+             for u, track in tracks.items() for t, lon, lat in track]
+    return {"cases": cases, "fixes": fixes}
 
 
 # --- HTML ---------------------------------------------------------------------------------------
