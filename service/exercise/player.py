@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import statistics
 import threading
-from datetime import datetime
+from bisect import bisect_left
+from datetime import datetime, timedelta
 from typing import Any
 
 from service.context import ServiceContext
@@ -37,7 +38,9 @@ class Player:
         self.tracks = tracks
         self.played = played_devices
         self._fix_times = tracks.times() if tracks else []
-        self._fix_cursor = 0
+        # Material before the exercise's first moment is not replayed (an exercise may start mid-period).
+        self._fix_cursor = bisect_left(self._fix_times, epoch_ms(clock.now()))
+        timeline.take_due(clock.now() - timedelta(microseconds=1))
         self._tracked = (tracks.devices() if tracks else set()) - played_devices
         with ctx.db.read() as session:
             self._device_of = {u["id"]: u["device_id"] for u in exercise_store.unit_catalog(session=session)
@@ -52,6 +55,7 @@ class Player:
         self.injects: list[dict[str, Any]] = []
         self.reports: list[dict[str, Any]] = []     # what was delivered, when (exercise and wall)
         self.lateness_s: list[float] = []           # delivery moment minus intended wall-clock moment
+        self.fix_lateness_s: list[float] = []       # the same for each batch of recorded fixes
         self.fixes_delivered = 0
         self._thread = threading.Thread(target=self._run, name="exercise-player", daemon=True)
 
@@ -70,7 +74,7 @@ class Player:
         if self._thread.is_alive():
             self._thread.join(5)
 
-    def seek(self, to: datetime) -> None:
+    def seek(self, to: datetime, *, tick: timedelta = timedelta(seconds=30)) -> None:
         """Jump ahead with everything in between applied: each cue at its own moment, and the SLA and stale
         watch run at every step, so a breach between two cues is announced at (about) its own time."""
         with self._deliver_lock:
@@ -80,9 +84,11 @@ class Player:
             if to < start:
                 self.clock.seek(to)  # raises the field error
             marks = self.timeline.pending_times(to) + self._upcoming_times(to)
-            for t in steps_between(start, to, marks):
+            for t in steps_between(start, to, marks, every=tick):
                 self.clock.seek(t)
-                self._deliver_until(t, late=False)
+                # Units without a track report once, at the target: a heartbeat at every step of a long seek
+                # would write hundreds of fixes per step (they may show stale in between).
+                self._deliver_until(t, late=False, heartbeat=t == to)
                 self.ctx.dispatch.watch()
             if was_running:
                 self.clock.resume()
@@ -113,6 +119,9 @@ class Player:
         with self._deliver_lock:
             self._deliver_until(self.clock.now(), late=True)
 
+    def _fix_lateness(self, first_ms: int) -> None:
+        self.fix_lateness_s.append(self._measure(from_epoch_ms(first_ms)))
+
     # --- delivery ---------------------------------------------------------------------------------
     def _upcoming_times(self, until: datetime) -> list[datetime]:
         until_ms = epoch_ms(until)
@@ -129,14 +138,15 @@ class Player:
         return [(d, u.unit_id) for u in fleet.units if (d := self._device_of.get(u.unit_id)) and d not in self._tracked
                 and u.lon is not None]
 
-    def _deliver_until(self, t: datetime, *, late: bool) -> None:
+    def _deliver_until(self, t: datetime, *, late: bool, heartbeat: bool = True) -> None:
         for cue in self.timeline.take_due(t):
             self._deliver_fixes(cue.at)
             self._deliver(cue, late=late)
         self._deliver_fixes(t)
-        while self._next_heartbeat <= t and self._heartbeat_devices():
-            self._heartbeat(self._next_heartbeat)
-            self._next_heartbeat += self._heartbeat_every
+        if heartbeat and self._next_heartbeat <= t and self._heartbeat_devices():
+            # one report where each unit stands is enough however many beats were missed
+            self._heartbeat(t)
+            self._next_heartbeat = t + self._heartbeat_every
         self._delivered_until = t
 
     def _measure(self, at: datetime) -> float:
@@ -153,9 +163,12 @@ class Player:
         if stop == self._fix_cursor:
             return
         fixes = self.tracks.window(since_ms, self._fix_times[stop - 1], skip_devices=self.played)
+        first_ms = self._fix_times[self._fix_cursor]
         self._fix_cursor = stop
         if fixes:
             self._ingest_fixes(fixes)
+            if self.clock.state is ClockState.RUNNING:
+                self._fix_lateness(first_ms)
 
     def _ingest_fixes(self, fixes: list[Fix]) -> None:
         drafts = [FixDraft(d, {"device_time": from_epoch_ms(t), "lon": lon, "lat": lat, "speed_ms": speed,
@@ -221,7 +234,7 @@ class Player:
 
     # --- what the trainer sees --------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
-        late_ms = sorted(x * 1000 for x in self.lateness_s)
+        late_ms = sorted(x * 1000 for x in self.lateness_s + self.fix_lateness_s)
         return {"cues": len(self.timeline), "delivered": self.timeline.delivered,
                 "next_cue_at": (n.isoformat() if (n := self.timeline.next_at()) else None),
                 "reports_delivered": len(self.reports), "fixes_delivered": self.fixes_delivered,
