@@ -26,7 +26,7 @@ from service.domain.catalog import Channel
 from service.domain.incident import IncidentDraft
 from service.domain.replay import Cue, CueKind
 from service.exercise import process
-from service.exercise.manager import ExerciseManager, ExerciseRequest
+from service.exercise.manager import ExerciseManager, ExerciseRequest, PreparedSource
 from service.exercise.manifest import ExerciseFolder
 from service.settings import Settings
 from service.store.exercise_source import TrackSource
@@ -66,26 +66,17 @@ def _live_record(street: demo_street.DemoStreet) -> Path:
 
 
 def _exercise(live: Path, cues: list[Cue], *, origin: datetime, end: datetime, tracks: Path | None) -> ExerciseFolder:
-    """An exercise folder over the bench's material (written straight into the exercise's own source files:
-    copying from a live record is not what this measures)."""
+    """An exercise over the bench's material, handed over ready-made (copying it out of a live record is not
+    what this measures)."""
     settings = Settings(data_dir=live)
     ctx = ServiceContext(settings)
     try:
         mgr = ExerciseManager(settings=settings, live_db=ctx.db, clock=ctx.clock)
-        scenario = live / "empty.json"
-        scenario.write_text('{"format": "gridcommand-scenario", "version": 1, "name": "bench", '
-                            f'"start": "{origin.isoformat()}", "duration_minutes": 1}}')
-        created = mgr.create(ExerciseRequest(name="bench", scenario=str(scenario), speed=SPEED), spawn=False)
+        created = mgr.create(ExerciseRequest(name="bench", period_start=origin, period_end=end, speed=SPEED),
+                             spawn=False, prepared=PreparedSource(cues, tracks))
     finally:
         ctx.close()
-    folder = ExerciseFolder(mgr.root / created["id"])
-    folder.write_cues(cues)
-    if tracks is not None:
-        os.symlink(tracks, folder.tracks_file)
-    manifest = folder.read()
-    manifest.origin, manifest.end = origin.isoformat(), end.isoformat()
-    folder.write(manifest)
-    return folder
+    return ExerciseFolder(mgr.root / created["id"])
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -110,6 +101,8 @@ def _replay_day(folder: ExerciseFolder, day: timedelta) -> list[float]:
     time.sleep(day.total_seconds() / SPEED + 0.5)
     session.clock.pause()
     session.player.stop()
+    while session.player._thread.is_alive():  # noqa: SLF001 - let a lagging delivery finish before closing
+        session.player._thread.join(1)  # noqa: SLF001
     stop.set()
     watcher.join()
     ctx.close()

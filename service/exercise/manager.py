@@ -51,6 +51,14 @@ class ExerciseRequest:
     autostart: bool = False
 
 
+@dataclass(frozen=True)
+class PreparedSource:
+    """Material brought ready-made (benchmarks, tools): the cues and a track source file for a period."""
+
+    cues: list[Cue]
+    tracks_file: Path | None = None
+
+
 def _free_port(host: str) -> int:
     with socket.socket() as s:
         s.bind((host, 0))
@@ -65,7 +73,8 @@ class ExerciseManager:
         self._clock = clock
 
     # --- create -----------------------------------------------------------------------------------
-    def create(self, request: ExerciseRequest, *, spawn: bool = True) -> dict[str, Any]:
+    def create(self, request: ExerciseRequest, *, spawn: bool = True,
+               prepared: PreparedSource | None = None) -> dict[str, Any]:
         """Build the exercise's record and cues, start its process; answer its address and keys."""
         speed = self._check(request)
         exercise_id = f"{self._clock.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
@@ -79,6 +88,7 @@ class ExerciseManager:
             raise ScenarioProblem("played_units", f"no unit with callsign {', '.join(unknown)}")
         played_devices = [d for c in request.played_units if (d := callsigns[c]["device_id"])]
         positions: dict[int, tuple[float, float, int]] | None = None
+        tracked: set[str] = set()
         expected: dict[str, Any] = {}
         if request.scenario:
             sc = scenarios.load(request.scenario)
@@ -89,7 +99,15 @@ class ExerciseManager:
         else:
             assert request.period_start is not None and request.period_end is not None
             origin, end = request.period_start.astimezone(UTC), request.period_end.astimezone(UTC)
-            cues, positions = self._record_period(folder, origin, end)
+            if prepared is None:
+                cues, positions, tracked = self._record_period(folder, origin, end)
+            else:
+                cues = prepared.cues
+                if prepared.tracks_file is not None:
+                    folder.tracks_file.symlink_to(prepared.tracks_file.resolve())
+                    source_file = TrackSource(folder.tracks_file)
+                    tracked = source_file.devices()
+                    source_file.close()
             source = {"kind": SourceKind.RECORDED.value, "start": origin.isoformat(), "end": end.isoformat()}
         folder.write_cues(cues)
         host = self.settings.host if self.settings.host in ("127.0.0.1", "localhost") else "127.0.0.1"
@@ -98,7 +116,12 @@ class ExerciseManager:
         try:
             migrate.upgrade(db.writer)
             with db.write() as session:
-                exercise_store.install_street(session=session, street=street, now=origin, positions=positions)
+                # A unit with no track to follow and no trainee moving it stands still, dated past the end so it
+                # never goes stale: at 3600x, keeping hundreds of such units fresh by fixes would swamp the record.
+                held = frozenset(u["id"] for u in street["units"] if u["device_id"] not in tracked
+                                 and u["callsign"] not in request.played_units)
+                exercise_store.install_street(session=session, street=street, now=origin, positions=positions,
+                                              held=held, hold_until=end + timedelta(days=1))
                 trainer_key = key_store.create(session=session, name="trainer", role=Role.TRAINER, now=origin)
                 trainee_keys = {name: key_store.create(session=session, name=name, role=Role.OPERATOR, now=origin)
                                 for name in request.trainees}
@@ -134,7 +157,7 @@ class ExerciseManager:
             raise ScenarioProblem("speed", str(exc).split(": ", 1)[-1]) from exc
 
     def _record_period(self, folder: ExerciseFolder, start: datetime, end: datetime
-                       ) -> tuple[list[Cue], dict[int, tuple[float, float, int]]]:
+                       ) -> tuple[list[Cue], dict[int, tuple[float, float, int]], set[str]]:
         with self._live.read() as session:
             reports = exercise_store.reports_between(session=session, start=start, end=end)
             positions = exercise_store.positions_before(session=session, at_ms=epoch_ms(start) + 1)
@@ -151,7 +174,7 @@ class ExerciseManager:
         finally:
             tracks.close()
         folder.write_actual(actual)
-        return cues, positions
+        return cues, positions, {f[0] for f in fixes}
 
     def _spawn(self, folder: ExerciseFolder, *, autostart: bool) -> None:
         manifest = folder.read()

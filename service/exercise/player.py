@@ -46,7 +46,7 @@ class Player:
             self._device_of = {u["id"]: u["device_id"] for u in exercise_store.unit_catalog(session=session)
                                if u["device_id"]}
         self._delivered_until = clock.now()
-        # Units with no recorded track keep reporting where they stand, often enough never to go stale.
+        # Played units with no recorded track keep reporting where they stand, often enough never to go stale.
         self._heartbeat_every = ctx.dispatch.settings.stale_after / 2
         self._next_heartbeat = self._delivered_until
         self._wake = threading.Condition()
@@ -134,9 +134,11 @@ class Player:
         return None
 
     def _heartbeat_devices(self) -> list[tuple[str, int]]:
+        """Units the trainees play that have no track here: they report where they stand (the others follow
+        their track, or hold their position for the whole exercise)."""
         fleet = self.ctx.dispatch.fleet
-        return [(d, u.unit_id) for u in fleet.units if (d := self._device_of.get(u.unit_id)) and d not in self._tracked
-                and u.lon is not None]
+        return [(d, u.unit_id) for u in fleet.units if (d := self._device_of.get(u.unit_id)) and d in self.played
+                and d not in self._tracked and u.lon is not None]
 
     def _deliver_until(self, t: datetime, *, late: bool, heartbeat: bool = True) -> None:
         for cue in self.timeline.take_due(t):

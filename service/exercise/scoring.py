@@ -141,7 +141,8 @@ def _judge_dispatch(d: Decision, case: dict[str, Any], dispatch: dict[str, Any],
     busy = _busy_at(cases, when, except_case=case["id"])
     positions = []
     for u in by_id.values():
-        where = tracks.at(u["id"], epoch_ms(when))
+        # a unit with no fixes held its position all along (units of a scenario stand where they are)
+        where = tracks.at(u["id"], epoch_ms(when)) or ((u["lon"], u["lat"]) if u.get("lon") is not None else None)
         if where is None:
             continue
         positions.append(UnitPosition(u["id"], u["callsign"], UnitType(u["unit_type"]),

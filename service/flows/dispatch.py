@@ -124,10 +124,12 @@ class DispatchFlow:
             with self._db.write() as session:
                 unit_store.insert_fixes(session=session, rows=fixes)
                 moved = []
+                # one executemany by primary key: a statement per unit cost ~2 ms each (a replay moves 92 at once)
+                session.execute(update(UnitRow), [
+                    {"id": unit, "lon": fix["lon"], "lat": fix["lat"], "fix_time_ms": fix["time_ms"],
+                     "speed_ms": fix["speed_ms"], "heading": fix["heading"], "battery": fix["battery"], "stale": False}
+                    for unit, fix in newest.items()])
                 for unit, fix in newest.items():
-                    session.execute(update(UnitRow).where(UnitRow.id == unit).values(
-                        lon=fix["lon"], lat=fix["lat"], fix_time_ms=fix["time_ms"], speed_ms=fix["speed_ms"],
-                        heading=fix["heading"], battery=fix["battery"], stale=False))
                     moved.append(NewEvent(EventKind.UNIT_MOVED, Subject.UNIT, str(unit), {
                         "id": unit, "lon": fix["lon"], "lat": fix["lat"], "heading": fix["heading"],
                         "speed_ms": fix["speed_ms"], "battery": fix["battery"],

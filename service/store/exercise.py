@@ -51,9 +51,11 @@ def street_of(*, session: Session) -> dict[str, Any]:
 
 
 def install_street(*, session: Session, street: dict[str, Any], now: datetime,
-                   positions: dict[int, tuple[float, float, int]] | None = None) -> None:
+                   positions: dict[int, tuple[float, float, int]] | None = None,
+                   held: frozenset[int] = frozenset(), hold_until: datetime | None = None) -> None:
     """Write a copied street into an empty record; every unit starts available, at `positions` when given,
-    and with its position dated `now` (the exercise's first moment) so none starts out stale."""
+    with its position dated `now` (the exercise's first moment) so none starts out stale; units in `held`
+    (no track to follow, no trainee moving them) hold their position dated `hold_until`."""
     area_store.replace_areas(session=session, rows=street["areas"], levels=list(Level))
     area_store.replace_roster(session=session, people=street["people"], teams=street["teams"],
                               departments=street["departments"])
@@ -63,7 +65,8 @@ def install_street(*, session: Session, street: dict[str, Any], now: datetime,
         if positions and u["id"] in positions:
             row["lon"], row["lat"] = positions[u["id"]][:2]
         if row["lon"] is not None:
-            row["fix_time_ms"] = int(now.timestamp() * 1000)
+            dated = hold_until if hold_until is not None and u["id"] in held else now
+            row["fix_time_ms"] = int(dated.timestamp() * 1000)
         units.append(row)
     area_store.replace_units(session=session, units=units)
     road_store.replace_roads(session=session, rows=street["roads"])
@@ -133,5 +136,5 @@ def unit_tracks(*, session: Session, since_ms: int, until_ms: int) -> dict[int, 
 
 def unit_catalog(*, session: Session) -> list[dict[str, Any]]:
     return [{"id": u.id, "callsign": u.callsign, "unit_type": u.unit_type, "home_grid": u.home_grid,
-             "device_id": u.device_id, "status": u.status}
+             "device_id": u.device_id, "status": u.status, "lon": u.lon, "lat": u.lat}
             for u in session.scalars(select(UnitRow).order_by(UnitRow.id))]
