@@ -45,6 +45,7 @@ class Player:
         with ctx.db.read() as session:
             self._device_of = {u["id"]: u["device_id"] for u in exercise_store.unit_catalog(session=session)
                                if u["device_id"]}
+        self._unit_of = {d: u for u, d in self._device_of.items()}
         self._delivered_until = clock.now()
         # Played units with no recorded track keep reporting where they stand, often enough never to go stale.
         self._heartbeat_every = ctx.dispatch.settings.stale_after / 2
@@ -173,10 +174,23 @@ class Player:
                 self._fix_lateness(first_ms)
 
     def _ingest_fixes(self, fixes: list[Fix]) -> None:
+        """Each unit's newest fix of the window through the position flow (it moves the unit, confirms GPS
+        arrival, goes on the stream); the older ones of a merged window straight onto the track, so a
+        replay that fell behind catches up instead of falling further behind."""
+        newest: dict[str, Fix] = {}
+        for fix in fixes:
+            newest[fix[0]] = fix  # the window is in time order
+        unit_of = self._unit_of
+        older = [{"unit_id": unit_of[d], "time_ms": t, "lon": lon, "lat": lat, "speed_ms": speed, "heading": heading,
+                  "accuracy": None, "battery": None, "attributes": None}
+                 for d, t, lon, lat, speed, heading in fixes if d in unit_of and newest[d][1] != t]
+        if older:
+            with self.ctx.db.write() as session:
+                unit_store.insert_fixes(session=session, rows=older)
         drafts = [FixDraft(d, {"device_time": from_epoch_ms(t), "lon": lon, "lat": lat, "speed_ms": speed,
-                               "heading": heading}, "WGS84") for d, t, lon, lat, speed, heading in fixes]
+                               "heading": heading}, "WGS84") for d, t, lon, lat, speed, heading in newest.values()]
         self.ctx.dispatch.ingest_fixes(drafts)
-        self.fixes_delivered += len(drafts)
+        self.fixes_delivered += len(fixes)
 
     def _heartbeat(self, at: datetime) -> None:
         fleet = self.ctx.dispatch.fleet
