@@ -3,6 +3,9 @@ recorded year's reports fast-forwarded beside raw intake of the same reports.
 
 A month at 3600x is 12 minutes of wall time; each repetition replays one day of it (24 s) with the month's
 material loaded, so five repetitions fit a bench run. `BENCH_REPLAY_FULL_MONTH=1` replays the whole month once.
+The error is each delivery's moment minus the intended wall-clock moment of its (first) cue; the baseline is
+a thread that only waits for as many moments and does nothing. The year is fast-forwarded with a one-day
+tick (every report at its own moment; SLA and stale announcements at the next report or tick).
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.intake import prepare_data_dir
 from bench.report import Report
 from service.context import ServiceContext
 from service.demo import street as demo_street
-from service.demo.install import install_demo_street
 from service.domain.catalog import Channel
 from service.domain.incident import IncidentDraft
 from service.domain.replay import Cue, CueKind
@@ -59,11 +62,7 @@ def _fixes(devices: list[str], start: datetime, days: int) -> Iterator[tuple[str
 
 
 def _live_record(street: demo_street.DemoStreet) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="gc-bench-replay-"))
-    ctx = ServiceContext(Settings(data_dir=folder))
-    install_demo_street(ctx, street)
-    ctx.close()
-    return folder
+    return prepare_data_dir(street)
 
 
 def _exercise(live: Path, cues: list[Cue], *, origin: datetime, end: datetime, tracks: Path | None) -> ExerciseFolder:
