@@ -101,8 +101,6 @@ def _replay_day(folder: ExerciseFolder, day: timedelta) -> tuple[list[float], li
     time.sleep(day.total_seconds() / SPEED + 0.5)
     session.clock.pause()
     session.player.stop()
-    while session.player._thread.is_alive():  # noqa: SLF001 - let a lagging delivery finish before closing
-        session.player._thread.join(1)  # noqa: SLF001
     stop.set()
     watcher.join()
     ctx.close()

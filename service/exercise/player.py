@@ -10,6 +10,7 @@ import logging
 import statistics
 import threading
 from bisect import bisect_left
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,11 +59,18 @@ class Player:
         self.lateness_s: list[float] = []           # delivery moment minus intended wall-clock moment
         self.fix_lateness_s: list[float] = []       # the same for each batch of recorded fixes
         self.fixes_delivered = 0
-        self._thread = threading.Thread(target=self._run, name="exercise-player", daemon=True)
+        # Reports and recorded tracks are delivered by two threads, so a report never waits behind a big
+        # batch of fixes (at 3600x a day of tracks is ~100 batches a second); a seek holds both.
+        self._fix_lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, args=(self._next_cue, self._deliver_cues),
+                                          name="exercise-reports", daemon=True),
+                         threading.Thread(target=self._run, args=(self._next_track, self._deliver_tracks),
+                                          name="exercise-tracks", daemon=True)]
 
     # --- control ----------------------------------------------------------------------------------
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def poke(self) -> None:
         """The clock changed (resume, pause, speed): look again at what is due."""
@@ -72,13 +80,14 @@ class Player:
     def stop(self) -> None:
         self._stopped = True
         self.poke()
-        if self._thread.is_alive():
-            self._thread.join(5)
+        for thread in self._threads:
+            while thread.is_alive():  # let a delivery under way finish before the record closes
+                thread.join(1)
 
     def seek(self, to: datetime, *, tick: timedelta = timedelta(seconds=30)) -> None:
         """Jump ahead with everything in between applied: each cue at its own moment, and the SLA and stale
         watch run at every step, so a breach between two cues is announced at (about) its own time."""
-        with self._deliver_lock:
+        with self._deliver_lock, self._fix_lock:
             was_running = self.clock.state is ClockState.RUNNING
             self.clock.pause()
             start = self.clock.now()
@@ -102,22 +111,44 @@ class Player:
             times.append(self._next_heartbeat)
         return min(times) if times else None
 
-    def _run(self) -> None:
+    def _next_cue(self) -> datetime | None:
+        return self.timeline.next_at()
+
+    def _next_track(self) -> datetime | None:
+        times = [t for t in (self._next_fix_time(),) if t is not None]
+        if self._heartbeat_devices():
+            times.append(self._next_heartbeat)
+        return min(times) if times else None
+
+    def _run(self, next_due: Callable[[], datetime | None], deliver: Callable[[], None]) -> None:
         while not self._stopped:
-            due = self.next_due()
+            due = next_due()
             wait = None if due is None else self.clock.base_seconds_until(due)
             if due is None or wait is None or wait > 0:
                 with self._wake:
                     self._wake.wait(MAX_WAIT_S if wait is None else min(max(wait, 0.0), MAX_WAIT_S))
                 continue
             try:
-                self.deliver_due()
+                deliver()
             except Exception:  # a bad cue must not end the exercise; the trainer sees it in the log
                 log.exception("exercise delivery failed")
 
-    def deliver_due(self) -> None:
-        """Deliver everything the exercise clock has reached (the loop calls this; tests too, step by step)."""
+    def _deliver_cues(self) -> None:
         with self._deliver_lock:
+            for cue in self.timeline.take_due(self.clock.now()):
+                self._deliver(cue, late=True)
+
+    def _deliver_tracks(self) -> None:
+        with self._fix_lock:
+            t = self.clock.now()
+            self._deliver_fixes(t)
+            if self._next_heartbeat <= t and self._heartbeat_devices():
+                self._heartbeat(t)
+                self._next_heartbeat = t + self._heartbeat_every
+
+    def deliver_due(self) -> None:
+        """Deliver everything the exercise clock has reached, in time order (tests step through with this)."""
+        with self._deliver_lock, self._fix_lock:
             self._deliver_until(self.clock.now(), late=True)
 
     def _fix_lateness(self, first_ms: int) -> None:
