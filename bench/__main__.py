@@ -5,10 +5,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bench import dispatch, intake, plugin, replay
+from bench import dispatch, intake, plugin, replay, spine
 from bench.report import Report
 
-SECTIONS = {"intake": intake.run, "dispatch": dispatch.run, "plugin": plugin.run, "replay": replay.run}
+SECTIONS = {
+    "intake": intake.run,
+    "dispatch": dispatch.run,
+    "plugin": plugin.run,
+    "spine": spine.run,
+    "replay": replay.run,
+}
 
 
 def main(argv: list[str]) -> int:
