@@ -1,7 +1,13 @@
 """The player inside an exercise process: delivers each cue when the exercise clock reaches it.
 
 Reports go through the same intake flow as a channel's; recorded fixes through the same position flow
-as the GPS gateway's; so duplicates, SLA clocks and GPS arrival behave as on a live day.
+as the GPS gateway's; so duplicates, SLA clocks and GPS arrival behave as on a live day. They are
+written to the exercise's own record and event log, so only the exercise's projector and views see
+them: the live service's views follow the live log, which an exercise never writes.
+
+One player drives a replay: it holds the exercise record's replay lease (like the live watch lease),
+so a second process serving the same exercise folder (a restart while the old one lives on, a second
+`exercise serve`) delivers nothing and refuses to seek, instead of feeding every cue twice.
 """
 
 from __future__ import annotations
@@ -18,16 +24,18 @@ from service.context import ServiceContext
 from service.domain.catalog import Channel
 from service.domain.errors import GridCommandError
 from service.domain.incident import IncidentDraft
-from service.domain.replay import ClockState, Cue, CueKind, ExerciseClock, Timeline, steps_between
+from service.domain.replay import ClockState, Cue, CueKind, ExerciseClock, ReplayError, Timeline, steps_between
 from service.domain.units import UnitStatus, epoch_ms, from_epoch_ms
 from service.flows.dispatch import FixDraft
 from service.store import exercise as exercise_store
 from service.store import units as unit_store
+from service.store.coordination import Lease
 from service.store.exercise_source import Fix, TrackSource
 
 log = logging.getLogger(__name__)
 ACTOR = "exercise:player"
 MAX_WAIT_S = 0.25
+REPLAY_LEASE = "exercise-replay"
 
 
 class Player:
@@ -54,6 +62,7 @@ class Player:
         self._wake = threading.Condition()
         self._deliver_lock = threading.Lock()
         self._stopped = False
+        self._lease = Lease(ctx.db, REPLAY_LEASE)
         self.injects: list[dict[str, Any]] = []
         self.reports: list[dict[str, Any]] = []     # what was delivered, when (exercise and wall)
         self.lateness_s: list[float] = []           # delivery moment minus intended wall-clock moment
@@ -83,10 +92,20 @@ class Player:
         for thread in self._threads:
             while thread.is_alive():  # let a delivery under way finish before the record closes
                 thread.join(1)
+        self._lease.release()
+
+    def drives(self) -> bool:
+        """Whether this process drives the replay (holds the replay lease, taking it when it is free)."""
+        return self._lease.held()
+
+    def _require_lease(self) -> None:
+        if not self.drives():
+            raise ReplayError("action", "another process drives this exercise's replay; control it there")
 
     def seek(self, to: datetime, *, tick: timedelta = timedelta(seconds=30)) -> None:
         """Jump ahead with everything in between applied: each cue at its own moment, and the SLA and stale
         watch run at every step, so a breach between two cues is announced at (about) its own time."""
+        self._require_lease()
         with self._deliver_lock, self._fix_lock:
             was_running = self.clock.state is ClockState.RUNNING
             self.clock.pause()
@@ -122,6 +141,10 @@ class Player:
 
     def _run(self, next_due: Callable[[], datetime | None], deliver: Callable[[], None]) -> None:
         while not self._stopped:
+            if not self.drives():  # another process plays this exercise; take over if it goes away
+                with self._wake:
+                    self._wake.wait(MAX_WAIT_S)
+                continue
             due = next_due()
             wait = None if due is None else self.clock.base_seconds_until(due)
             if due is None or wait is None or wait > 0:
@@ -148,6 +171,7 @@ class Player:
 
     def deliver_due(self) -> None:
         """Deliver everything the exercise clock has reached, in time order (tests step through with this)."""
+        self._require_lease()
         with self._deliver_lock, self._fix_lock:
             self._deliver_until(self.clock.now(), late=True)
 
@@ -282,7 +306,7 @@ class Player:
     # --- what the trainer sees --------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         late_ms = sorted(x * 1000 for x in self.lateness_s + self.fix_lateness_s)
-        return {"cues": len(self.timeline), "delivered": self.timeline.delivered,
+        return {"drives_replay": self.drives(), "cues": len(self.timeline), "delivered": self.timeline.delivered,
                 "next_cue_at": (n.isoformat() if (n := self.timeline.next_at()) else None),
                 "reports_delivered": len(self.reports), "fixes_delivered": self.fixes_delivered,
                 "finished": self.timeline.next_at() is None and self._next_fix_time() is None,

@@ -14,7 +14,8 @@ from service.domain.incident import IncidentDraft
 from service.domain.replay import Cue, CueKind, ExerciseClock, ReplayError, Timeline, steps_between
 from service.exercise import process
 from service.exercise.manager import ExerciseManager, ExerciseRequest
-from service.exercise.manifest import ExerciseFolder
+from service.exercise.errors import ScenarioProblem
+from service.exercise.manifest import ControlAction, ExerciseFolder
 from service.settings import Settings
 from service.store import events as event_log
 
@@ -132,3 +133,37 @@ def test_sla_breaches_occur_at_the_scaled_moments(live: tuple[ServiceContext, Ma
     finally:
         session.player.stop()
         ex_ctx.close()
+
+
+def test_a_second_process_on_the_same_exercise_neither_replays_nor_seeks_until_the_first_is_gone(
+        live: tuple[ServiceContext, ManualClock], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ctx, clock = live
+    scenario = tmp_path / "one_case.json"
+    scenario.write_text('{"format": "gridcommand-scenario", "version": 1, "name": "one case", '
+                        '"start": "2026-07-14T20:00:00+08:00", "duration_minutes": 10, "reports": '
+                        '[{"id": "a", "at": "00:02:00", "category": "E0506", "lon": 120.15, "lat": 30.165}]}')
+    mgr = ExerciseManager(settings=ctx.settings, live_db=ctx.db, clock=clock)
+    created = mgr.create(ExerciseRequest(name="two servers", scenario=str(scenario), speed=60), spawn=False)
+    folder = ExerciseFolder(mgr.root / created["id"])
+    base = ManualClock(datetime(2030, 1, 1, tzinfo=UTC))
+    first_ctx, first = process.build(folder, base=base)
+    second_ctx, second = process.build(folder, base=base)
+    origin = datetime.fromisoformat("2026-07-14T20:00:00+08:00")
+    try:
+        assert first.player.drives() and not second.player.drives()
+        with pytest.raises(ScenarioProblem) as refused:
+            second.control(ControlAction.SEEK, to=origin + timedelta(minutes=3))
+        assert refused.value.problems[0].field == "action"
+        first.control(ControlAction.SEEK, to=origin + timedelta(minutes=3))
+        assert len(first.player.reports) == 1 and second.player.reports == []
+        with first_ctx.db.read() as s:
+            created_events = [e for e in event_log.read_after(s, 0, limit=1000) if e.kind == "incident.created"]
+        assert len(created_events) == 1, "the report was fed once, by the lease holder"
+        first.player.stop()
+        first_ctx.close()
+        assert second.player.drives(), "the second takes over once the first has let go"
+    finally:
+        first.player.stop()
+        second.player.stop()
+        first_ctx.close()
+        second_ctx.close()
