@@ -76,6 +76,9 @@ def test_replayed_period_delivers_every_report_in_order_at_the_scaled_offsets(
     for n, offset in enumerate(offsets):
         clock.advance(timedelta(seconds=offset) - (clock.now() - T0))
         assert ctx.intake.ingest([_report(n, clock.now())])[0].created
+    with ctx.db.read() as s:
+        live_last = event_log.last_id(s)
+    live_fleet = [(u.unit_id, u.lon, u.lat, u.status) for u in ctx.dispatch.fleet.units]
     mgr = ExerciseManager(settings=ctx.settings, live_db=ctx.db, clock=clock)
     created = mgr.create(ExerciseRequest(name="recorded hour", period_start=T0, period_end=T0 + timedelta(hours=1),
                                          speed=60), spawn=False)
@@ -99,6 +102,13 @@ def test_replayed_period_delivers_every_report_in_order_at_the_scaled_offsets(
             rows = sorted((e.payload["external_id"], e.payload["received_at"])
                           for e in event_log.read_after(s, 0, limit=1_000_000) if e.kind == "incident.created")
         assert len(rows) == len(offsets)
+        # the replay went to the exercise's own log: the live log and the live views never saw it
+        ctx.projector.catch_up()
+        with ctx.db.read() as s:
+            assert event_log.last_id(s) == live_last
+        assert ctx.projector.applied_id == live_last
+        assert [(u.unit_id, u.lon, u.lat, u.status) for u in ctx.dispatch.fleet.units] == live_fleet
+        assert len(ctx.recent.index) == len(ex_ctx.recent.index) == len(offsets)  # the originals; the replayed
     finally:
         session.player.stop()
         ex_ctx.close()
