@@ -13,8 +13,8 @@ from service.domain.clock import ManualClock
 from service.domain.incident import IncidentDraft
 from service.domain.replay import Cue, CueKind, ExerciseClock, ReplayError, Timeline, steps_between
 from service.exercise import process
-from service.exercise.manager import ExerciseManager, ExerciseRequest
 from service.exercise.errors import ScenarioProblem
+from service.exercise.manager import ExerciseManager, ExerciseRequest
 from service.exercise.manifest import ControlAction, ExerciseFolder
 from service.settings import Settings
 from service.store import events as event_log
