@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -114,16 +115,22 @@ def test_replayed_period_delivers_every_report_in_order_at_the_scaled_offsets(
         ex_ctx.close()
 
 
-def test_sla_breaches_occur_at_the_scaled_moments(live: tuple[ServiceContext, ManualClock], tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _one_case_exercise(live: tuple[ServiceContext, ManualClock], tmp_path: Path, *, speed: float) -> ExerciseFolder:
+    """A scenario of one report at 20:02 (Asia/Shanghai), made into an exercise whose process is not started."""
     ctx, clock = live
     scenario = tmp_path / "one_case.json"
     scenario.write_text('{"format": "gridcommand-scenario", "version": 1, "name": "one case", '
                         '"start": "2026-07-14T20:00:00+08:00", "duration_minutes": 10, "reports": '
                         '[{"id": "a", "at": "00:02:00", "category": "E0506", "lon": 120.15, "lat": 30.165}]}')
     mgr = ExerciseManager(settings=ctx.settings, live_db=ctx.db, clock=clock)
-    created = mgr.create(ExerciseRequest(name="sla", scenario=str(scenario), speed=120), spawn=False)
+    created = mgr.create(ExerciseRequest(name="one case", scenario=str(scenario), speed=speed), spawn=False)
+    return ExerciseFolder(mgr.root / created["id"])
+
+
+def test_sla_breaches_occur_at_the_scaled_moments(live: tuple[ServiceContext, ManualClock], tmp_path: Path) -> None:
+    folder = _one_case_exercise(live, tmp_path, speed=120)
     base = ManualClock(datetime(2030, 1, 1, tzinfo=UTC))
-    ex_ctx, session = process.build(ExerciseFolder(mgr.root / created["id"]), base=base)
+    ex_ctx, session = process.build(folder, base=base)
     origin = datetime.fromisoformat("2026-07-14T20:00:00+08:00")
     seen: dict[str, float] = {}
     try:
@@ -146,15 +153,8 @@ def test_sla_breaches_occur_at_the_scaled_moments(live: tuple[ServiceContext, Ma
 
 
 def test_a_second_process_on_the_same_exercise_neither_replays_nor_seeks_until_the_first_is_gone(
-        live: tuple[ServiceContext, ManualClock], tmp_path) -> None:  # type: ignore[no-untyped-def]
-    ctx, clock = live
-    scenario = tmp_path / "one_case.json"
-    scenario.write_text('{"format": "gridcommand-scenario", "version": 1, "name": "one case", '
-                        '"start": "2026-07-14T20:00:00+08:00", "duration_minutes": 10, "reports": '
-                        '[{"id": "a", "at": "00:02:00", "category": "E0506", "lon": 120.15, "lat": 30.165}]}')
-    mgr = ExerciseManager(settings=ctx.settings, live_db=ctx.db, clock=clock)
-    created = mgr.create(ExerciseRequest(name="two servers", scenario=str(scenario), speed=60), spawn=False)
-    folder = ExerciseFolder(mgr.root / created["id"])
+        live: tuple[ServiceContext, ManualClock], tmp_path: Path) -> None:
+    folder = _one_case_exercise(live, tmp_path, speed=60)
     base = ManualClock(datetime(2030, 1, 1, tzinfo=UTC))
     first_ctx, first = process.build(folder, base=base)
     second_ctx, second = process.build(folder, base=base)
