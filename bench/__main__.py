@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bench import boundaries, dispatch, intake, plugin, spine
+from bench import boundaries, dispatch, intake, plugin, replay, spine
 from bench.report import Report
 
 SECTIONS = {
@@ -14,6 +14,7 @@ SECTIONS = {
     "plugin": plugin.run,
     "boundaries": boundaries.run,
     "spine": spine.run,
+    "replay": replay.run,
 }
 
 

@@ -17,6 +17,7 @@ from .core.client import ApiResult, ServiceClient
 from .core.definitions import AREA_LAYERS, ConnectionState, LayerId
 from .core.dispatcher import Dispatcher
 from .core.exceptions import GridCommandPluginError
+from .core.exercise import ServiceTime
 from .core.i18n import install_translator, tr
 from .core.layers import LayerSet
 from .core.live import LiveMap
@@ -71,6 +72,8 @@ class GridCommandPlugin:
         self._sla_timer.setInterval(SLA_SUMMARY_MS)
         self._sla_timer.timeout.connect(self._sla_summary)
         self.translator = None
+        self.exercise: Any = None
+        self.service_time = ServiceTime()  # countdowns run on the exercise clock when connected to one
 
     # --- QGIS entry points ----------------------------------------------------------------------
     def initGui(self) -> None:  # noqa: N802
@@ -84,6 +87,7 @@ class GridCommandPlugin:
                                         checkable=True)
         self.ack_action = self._action(QIcon(), tr("Acknowledge selected case"), self.acknowledge, shortcut="F2")
         self.assign_action = self._action(QIcon(), tr("Assign picked (or best) unit"), self.assign, shortcut="F3")
+        self.playback_action = self._action(QIcon(), tr("Play back in the Temporal Controller…"), self.play_back)
         self.toolbar = self.iface.addToolBar("GridCommand")
         self.toolbar.setObjectName("GridCommandToolbar")
         for action in (self.connect_action, self.tool_action, self.ack_action, self.assign_action):
@@ -139,7 +143,7 @@ class GridCommandPlugin:
         self.client = ServiceClient(self.settings.service_url, self.settings.token)
         self.layers = LayerSet(QgsProject.instance())
         self.layers.add_to_project()
-        self.live = LiveMap(self.layers)
+        self.live = LiveMap(self.layers, clock=self.service_time.now)
         self.stream = LiveStream(self.client)
         self.dispatcher = Dispatcher(self.client, self.live)
         self.dispatcher.message.connect(lambda text, level: self.notify(text, level))
@@ -151,6 +155,7 @@ class GridCommandPlugin:
         self.live.sla_event.connect(self._sla_event)
         self.dock = QueueDock(self.dispatcher, self.iface.mainWindow())
         self.dock.zoom_requested.connect(self.zoom_to_case)
+        self.dock.model.clock = self.service_time.now
         self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         self.tool = AssignMapTool(self.iface.mapCanvas(), self.layers, self.dispatcher)
         self.status = ConnectionStatus(self.stream)
@@ -159,6 +164,9 @@ class GridCommandPlugin:
         self.client.get("/open311/v2/services.json", self._categories)
         self.client.get("/api/v1/snapshot", self._snapshot_loaded)
         self._timer.start(1000)
+        from .gui.exercise_view import ExerciseView
+
+        self.exercise = ExerciseView(self.iface, self.client, self.notify, self.service_time)
 
     def disconnect(self) -> None:
         self._timer.stop()
@@ -166,6 +174,10 @@ class GridCommandPlugin:
             self.stream.stop()
         if self.client is not None:
             self.client.abort_all()
+        if self.exercise is not None:  # after abort_all: its pending answers still find it
+            self.exercise.remove()
+            self.exercise = None
+        self.service_time.update(None)
         if self.tool is not None and self.iface.mapCanvas().mapTool() is self.tool:
             self.iface.mapCanvas().unsetMapTool(self.tool)
         if self.dock is not None:
@@ -209,6 +221,8 @@ class GridCommandPlugin:
             self.disconnect()
             raise GridCommandPluginError(tr("Cannot load the command center: {}").format(message), level=Qgis.Critical)
         self.live.load_snapshot(result.data)
+        if self.exercise is not None:
+            self.exercise.watch.take(result.data.get("exercise"))
         self.stream.start(result.data["last_event_id"])
         assert self.layers is not None
         extent = self.layers[LayerId.COMMUNITIES].extent()
@@ -320,6 +334,22 @@ class GridCommandPlugin:
         if SettingsDialog(self.settings, self.iface.mainWindow()).exec_() and self.client is not None:
             self.disconnect()
             self.connect()
+
+    @guarded
+    def play_back(self) -> None:
+        """A period of the connected record (the whole exercise when connected to one) as temporal layers."""
+        from datetime import UTC, datetime, timedelta
+
+        from qgis.PyQt.QtWidgets import QInputDialog
+
+        if self.exercise is None:
+            raise GridCommandPluginError(tr("Connect first"), level=Qgis.Info)
+        badge = self.exercise.badge
+        end = badge.clock if badge is not None else datetime.now(UTC)
+        hours, ok = QInputDialog.getInt(self.iface.mainWindow(), tr("Play back"), tr("Hours before now to play back"),
+                                        24, 1, 24 * 31)
+        if ok:
+            self.exercise.play_back(end - timedelta(hours=hours), end)
 
     def notify(self, text: str, level: int = Qgis.Info, duration: int = 5) -> None:
         self.iface.messageBar().pushMessage("GridCommand", text, level, duration)

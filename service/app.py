@@ -6,12 +6,25 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
 from service import __version__
-from service.api import boundaries, channels, dispatch, errors, incidents, ogcapi, open311, stream, units, vocabulary
+from service.api import (
+    boundaries,
+    channels,
+    dispatch,
+    errors,
+    exercises,
+    incidents,
+    ogcapi,
+    open311,
+    stream,
+    units,
+    vocabulary,
+)
 from service.api.limits import BodySizeLimit
 from service.context import ServiceContext
 from service.domain.clock import Clock
@@ -68,10 +81,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     for module in (channels, incidents, dispatch, units, stream, open311, boundaries, ogcapi):
         app.include_router(module.router)
     app.include_router(vocabulary.router)
+    app.include_router(exercises.router)
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    def health(request: Request) -> dict[str, Any]:
+        body: dict[str, Any] = {"status": "ok", "version": __version__}
+        badge = exercises.exercise_badge(request)
+        if badge is not None:  # an exercise process says so, so no client takes it for the live record
+            body["exercise"] = badge
+        return body
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -1,4 +1,4 @@
-"""Command line: `python -m service {serve,run,demo,key}`; see --help."""
+"""Command line: `python -m service {serve,run,demo,key,exercise}`; see --help."""
 
 from __future__ import annotations
 
@@ -41,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("--name", default="cli")
     key.add_argument("--channel", choices=[c.value for c in Channel], help="for a feed key: its channel")
 
+    from service.exercise import cli as exercise_cli
+
+    exercise_cli.add_parser(sub)
+
     args = parser.parse_args(argv)
     overrides = {"database_url": args.database_url, "data_dir": args.data_dir}
     settings = Settings(**{k: v for k, v in overrides.items() if v})
@@ -51,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "osmand_port", None):
         settings.osmand_port = args.osmand_port
 
+    if args.command == "exercise":
+        return exercise_cli.run(args, settings)
     ctx = ServiceContext(settings)
     if args.command == "key":
         print(ctx.create_key(name=args.name, role=Role(args.role),

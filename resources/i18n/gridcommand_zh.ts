@@ -275,5 +275,53 @@
         <source>grid_instructor</source>
         <translation>网格指导员</translation>
     </message>
+    <message>
+        <source>Exercise (trainer)</source>
+        <translation>演练（训练员）</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>倍速</translation>
+    </message>
+    <message>
+        <source>Seek</source>
+        <translation>跳转</translation>
+    </message>
+    <message>
+        <source>Play back in the Temporal Controller…</source>
+        <translation>在时间控制器中回放…</translation>
+    </message>
+    <message>
+        <source>Play back</source>
+        <translation>回放</translation>
+    </message>
+    <message>
+        <source>Hours before now to play back</source>
+        <translation>回放此前多少小时</translation>
+    </message>
+    <message>
+        <source>Cannot load the playback: {}</source>
+        <translation>无法加载回放：{}</translation>
+    </message>
+    <message>
+        <source>Playback loaded: {} cases, {} fixes; play it in the Temporal Controller</source>
+        <translation>回放已加载：{} 个案件，{} 个定位点；请在时间控制器中播放</translation>
+    </message>
 </context>
 </TS>

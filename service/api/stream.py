@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.api import present
 from service.api.deps import ContextDep, Reader
+from service.api.exercises import exercise_badge
 from service.context import Principal, ServiceContext
 from service.domain.errors import InvalidInput
 from service.domain.events import LoggedEvent
@@ -57,7 +58,7 @@ def event_json(row: LoggedEvent, who: Principal, ctx: ServiceContext) -> dict[st
 
 @router.get("/snapshot", summary="Boundaries and open incidents as GeoJSON, with the event id they include",
             description="Load this, then open /api/v1/stream with Last-Event-ID = last_event_id: no gap, no repeat.")
-def snapshot(who: Reader, ctx: ContextDep,
+def snapshot(who: Reader, ctx: ContextDep, request: Request,
              layers: str = Query(",".join(SnapshotLayer), description="Comma-separated layer names")) -> Response:
     wanted = _parse_layers(layers)
     out: dict[str, Any] = {}
@@ -75,6 +76,8 @@ def snapshot(who: Reader, ctx: ContextDep,
                 features = [present.incident_feature(incident_store.as_dict(r), who, ctx) for r in rows]
             out[layer.value] = {"type": "FeatureCollection", "features": features}
     body = {"last_event_id": last, "generated_at": ctx.clock.now().isoformat(), "layers": out}
+    if (badge := exercise_badge(request)) is not None:
+        body["exercise"] = badge
     return Response(orjson.dumps(body), media_type="application/json")
 
 

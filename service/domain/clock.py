@@ -1,4 +1,8 @@
-"""The one clock every deadline, staleness check and replay asks, so exercises can run on their own time."""
+"""The one clock every deadline, staleness check and replay asks, so exercises can run on their own time.
+
+An exercise's clock (scaled 1-3600x, pausable, seekable) is `service.domain.replay.ExerciseClock`; an
+exercise process hands it to its context as `ctx.clock`, so every flow and view there runs on exercise time.
+"""
 
 from __future__ import annotations
 
@@ -35,16 +39,3 @@ class ManualClock:
         with self._lock:
             self._now += delta
             return self._now
-
-
-class ScaledClock:
-    """Runs from `origin` at `speed` times real time: a replayed day at 60x."""
-
-    def __init__(self, origin: datetime, speed: float, base: Clock | None = None) -> None:
-        self._base = base or SystemClock()
-        self._started = self._base.now()
-        self._origin = origin.astimezone(UTC)
-        self._speed = speed
-
-    def now(self) -> datetime:
-        return self._origin + (self._base.now() - self._started) * self._speed

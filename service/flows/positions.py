@@ -76,7 +76,7 @@ class PositionsFlow:
                     "id": unit, "lon": fix["lon"], "lat": fix["lat"], "heading": fix["heading"],
                     "speed_ms": fix["speed_ms"], "battery": fix["battery"],
                     "fix_time": from_epoch_ms(fix["time_ms"]).isoformat()}, now)
-                    for unit, fix in newest.items() if unit_store.move_to_fix(session=session, unit_id=unit, fix=fix)]
+                    for unit in unit_store.move_to_fixes(session=session, fixes=newest) for fix in (newest[unit],)]
                 ids = event_log.append(session, moved)
             self._on_commit(ids, moved)
         self._confirm_arrivals([int(e.subject_id) for e in moved])

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -69,16 +69,25 @@ def history(*, session: Session, incident_id: int) -> list[dict[str, Any]]:
              "note": r.note, "details": r.details, "at": r.at.isoformat()} for r in rows]
 
 
-def move_to_fix(*, session: Session, unit_id: int, fix: dict[str, Any]) -> bool:
-    """Move a unit to `fix` unless it already stands at a newer one; True when it moved.
+def move_to_fixes(*, session: Session, fixes: dict[int, dict[str, Any]]) -> list[int]:
+    """Move each unit to its fix in `fixes` unless it already stands at a newer one; the ids that moved.
 
-    The condition is in the UPDATE so that two processes storing fixes of one unit at once can never
-    move it back to the older one."""
-    result = session.execute(update(UnitRow).where(
-        UnitRow.id == unit_id, or_(UnitRow.fix_time_ms.is_(None), UnitRow.fix_time_ms < fix["time_ms"])).values(
-        lon=fix["lon"], lat=fix["lat"], fix_time_ms=fix["time_ms"], speed_ms=fix["speed_ms"],
-        heading=fix["heading"], battery=fix["battery"], stale=False))
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    The units' rows are locked first (FOR UPDATE on PostgreSQL; SQLite's writer already holds the
+    lock), so the ones found older are exactly the ones the one executemany moves: a statement per
+    unit cost ~2 ms each, and a replay moves 92 units at once."""
+    if not fixes:
+        return []
+    current = session.execute(select(UnitRow.id, UnitRow.fix_time_ms)
+                              .where(UnitRow.id.in_(list(fixes))).with_for_update())
+    older = {unit for unit, time_ms in current if time_ms is None or time_ms < fixes[unit]["time_ms"]}
+    moving = [unit for unit in fixes if unit in older]
+    if moving:
+        session.execute(update(UnitRow), [
+            {"id": unit, "lon": fixes[unit]["lon"], "lat": fixes[unit]["lat"],
+             "fix_time_ms": fixes[unit]["time_ms"], "speed_ms": fixes[unit]["speed_ms"],
+             "heading": fixes[unit]["heading"], "battery": fixes[unit]["battery"], "stale": False}
+            for unit in moving])
+    return moving
 
 
 def arrival_candidates(*, session: Session, unit_ids: Sequence[int], statuses: Sequence[str]

@@ -6,12 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from service.domain.clock import ManualClock, ScaledClock
+from service.domain.clock import ManualClock
+from service.domain.replay import ExerciseClock
 
 
 def test_a_scaled_clock_runs_sixty_times_faster_from_its_origin() -> None:
     base = ManualClock(datetime(2026, 11, 21, 8, 0, tzinfo=UTC))
-    exercise = ScaledClock(datetime(2025, 3, 1, 9, 0, tzinfo=UTC), 60.0, base=base)
+    exercise = ExerciseClock(datetime(2025, 3, 1, 9, 0, tzinfo=UTC), 60.0, base=base)
+    exercise.resume()
     base.advance(timedelta(seconds=10))
     assert exercise.now() == datetime(2025, 3, 1, 9, 10, tzinfo=UTC)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +21,10 @@ from fastapi.testclient import TestClient
 from service.context import ServiceContext
 from service.domain.access import Role
 from service.domain.catalog import Channel
+from service.domain.clock import ManualClock
+from service.exercise import process
+from service.exercise.manager import ExerciseManager, ExerciseRequest
+from service.exercise.manifest import ExerciseFolder
 from tests.service import payloads
 from tests.service.conftest import Keys
 from tests.support.asgi_stream import parse_events, read_stream
@@ -37,6 +42,8 @@ STREAMING = {"/api/v1/stream"}  # read below, event by event
 # Open311's requests carry no personal fields at all (GeoReport v2 GET requests has none): checked, not listed.
 MUST_SHOW_OPERATOR = {"/api/v1/incidents/{incident_id}", "/api/v1/incidents", "/api/v1/snapshot",
                       "/ogcapi/collections/{cid}/items", "/ogcapi/collections/{cid}/items/{fid}"}
+# Trainers' surfaces (exercises, their scores, reviews and playback): every other role is refused (403).
+TRAINER_ONLY = re.compile(r"^/api/v1/exercises(/|$)")
 
 
 def all_routes(app: FastAPI) -> Iterator[Any]:
@@ -59,6 +66,23 @@ def key_for(keys: Keys, role: Role) -> list[tuple[str, str]]:
     }
     assert role in by_role, f"a new role {role}: add its key here so every surface is checked for it"
     return by_role[role]
+
+
+@pytest.fixture
+def exercise(ctx: ServiceContext, cases: dict[str, Any]) -> str:
+    """A recorded period of the live record holding the test's cases, replayed to its end in this process:
+    the exercise's record then holds the callers' data, and its score, review and playback are read surfaces."""
+    mgr = ExerciseManager(settings=ctx.settings, live_db=ctx.db, clock=ctx.clock)
+    now = ctx.clock.now()
+    created = mgr.create(ExerciseRequest(name="masking", period_start=now - timedelta(minutes=5),
+                                         period_end=now + timedelta(minutes=1)), spawn=False)
+    ex_ctx, session = process.build(ExerciseFolder(mgr.root / created["id"]), base=ManualClock(now))
+    try:
+        session.player.seek(now + timedelta(minutes=1))
+        assert len(session.player.reports) == 2  # the police call and the Open311 request
+    finally:
+        ex_ctx.close()
+    return str(created["id"])
 
 
 @pytest.fixture
@@ -86,6 +110,7 @@ def _expand(client: TestClient, keys: Keys, path: str, cases: dict[str, Any]) ->
         "incident_id": lambda _: [str(cases["case"]["id"]), str(cases["open311"])],
         "request_id": lambda _: [str(cases["open311"]), str(cases["case"]["id"])],
         "unit_id": lambda _: [str(cases["unit"])],
+        "exercise_id": lambda _: [cases["exercise"]],
         "fmt": lambda _: ["json"],
         "code": lambda _: ["E0102"] if path.startswith("/open311") else [cases["case"]["micro_grid"]],
         "cid": lambda _: [c["id"] for c in client.get("/ogcapi/collections", headers=op).json()["collections"]],
@@ -103,7 +128,10 @@ def _expand(client: TestClient, keys: Keys, path: str, cases: dict[str, Any]) ->
 
 REQUIRED_QUERY = {"/api/v1/coverage/patrol": {"day": "2026-11-21"}, "/api/v1/boundaries/export": {"level": "micro_grid"},
                   # a page is enough (the test's cases are the only incidents; 928 micro-grids need not be read 6 times)
-                  "/ogcapi/collections/{cid}/items": {"limit": "50"}}
+                  "/ogcapi/collections/{cid}/items": {"limit": "50"},
+                  # a day either side of the test's cases
+                  "/api/v1/playback": {"start": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
+                                       "end": (datetime.now(UTC) + timedelta(days=1)).isoformat()}}
 
 
 def _text(r: Any) -> str:
@@ -115,8 +143,9 @@ def _text(r: Any) -> str:
 
 
 def test_every_get_route_masks_reporters_for_every_role_but_operator(client: TestClient, keys: Keys,
-                                                                     cases: dict[str, Any]) -> None:
+                                                                     cases: dict[str, Any], exercise: str) -> None:
     app: FastAPI = client.app  # type: ignore[assignment]
+    cases = {**cases, "exercise": exercise}
     openapi = app.openapi()["paths"]
     gets = sorted({r.path for r in all_routes(app) if "GET" in r.methods})
     streaming = {p for p in gets if "stream" in json.dumps(openapi.get(p, {}).get("get", {}).get("responses", {}))
@@ -130,6 +159,7 @@ def test_every_get_route_masks_reporters_for_every_role_but_operator(client: Tes
 
     surfaces = [p for p in gets if p not in NOT_READ_SURFACES | STREAMING]
     shown_to_operator: set[str] = set()
+    read_by_trainer: set[str] = set()
     checked = 0
     for path in surfaces:
         for url in _expand(client, keys, path, cases):
@@ -138,10 +168,13 @@ def test_every_get_route_masks_reporters_for_every_role_but_operator(client: Tes
                     r = client.get(url, params=REQUIRED_QUERY.get(path, {}), headers=keys.auth(key))
                     assert r.status_code < 500, f"{who} GET {url}: {r.status_code} {r.text[:300]}"
                     if r.status_code != 200:
-                        assert role is Role.FEED or r.status_code == 404, f"{who} GET {url}: {r.status_code}"
+                        refused = role is not Role.TRAINER and TRAINER_ONLY.match(path) and r.status_code == 403
+                        assert role is Role.FEED or refused or r.status_code == 404, f"{who} GET {url}: {r.status_code}"
                         continue
                     body = _text(r)
                     checked += 1
+                    if role is Role.TRAINER:
+                        read_by_trainer.add(path)
                     if role is Role.OPERATOR:
                         if CALLER_PHONE in body or RESIDENT_PHONE in body:
                             shown_to_operator.add(path)
@@ -152,6 +185,8 @@ def test_every_get_route_masks_reporters_for_every_role_but_operator(client: Tes
                         assert all(m in body for m in MASKED), f"{who} GET {url}: half-masked"
     missing_surfaces = MUST_SHOW_OPERATOR - shown_to_operator
     assert not missing_surfaces, f"the operator should see reporters on {missing_surfaces}"
+    unread = {p for p in surfaces if TRAINER_ONLY.match(p)} - read_by_trainer
+    assert not unread, f"the trainer's surfaces must answer the trainer (else nothing was checked): {unread}"
     assert checked > 100
 
 

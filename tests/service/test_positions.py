@@ -114,3 +114,29 @@ def test_a_unit_silent_for_too_long_is_marked_stale(ctx: ServiceContext, operato
     assert unit_of(operator)["stale"] is True
     operator.get(f"/osmand?id={DEVICE}&lat=30.1655&lon=120.1502")
     assert unit_of(operator)["stale"] is False
+
+
+def test_a_fix_another_process_stored_first_is_not_undone_by_an_older_one_here(ctx: ServiceContext) -> None:
+    """The one executemany that moves a batch's units checks the record, not only this process's view."""
+    from service.flows.positions import FixDraft
+    from service.store import events as event_log
+    from service.store import units as unit_store
+
+    unit_id = ctx.dispatch.unit_for_device(DEVICE)
+    other_id = ctx.dispatch.unit_for_device("xf01-02")
+    assert unit_id is not None and other_id is not None
+    t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=40)
+    newer = {"time_ms": int((t0 + timedelta(seconds=30)).timestamp() * 1000), "lon": 120.16, "lat": 30.17,
+             "speed_ms": None, "heading": None, "battery": None}
+    with ctx.db.write() as session:  # another process's write, which this one has not applied yet
+        assert unit_store.move_to_fixes(session=session, fixes={unit_id: newer}) == [unit_id]
+        last = event_log.last_id(session)
+    drafts = [FixDraft(device, {"device_time": t0, "lon": 120.15, "lat": 30.16}, "WGS84")
+              for device in (DEVICE, "xf01-02")]
+    assert all(o.created for o in ctx.dispatch.ingest_fixes(drafts))
+    with ctx.db.read() as session:
+        moved = [e.subject_id for e in event_log.read_after(session, last, limit=100) if e.kind == "unit.moved"]
+        unit, other = unit_store.get(session=session, unit_id=unit_id), unit_store.get(session=session, unit_id=other_id)
+    assert moved == [str(other_id)], "only the unit whose stored fix was older moved"
+    assert unit is not None and (unit.lon, unit.fix_time_ms) == (120.16, newer["time_ms"])
+    assert other is not None and other.lon == pytest.approx(120.15)
