@@ -53,7 +53,8 @@ class ServiceContext:
             repeat_window=timedelta(days=settings.repeat_window_days))
         self._load_recent()
         self.intake = IntakeFlow(db=self.db, locator=self.locator, index=self.recent, clock=self.clock,
-                                 on_commit=self.hub.notify)
+                                 on_commit=self.hub.notify,
+                                 report_horizon=timedelta(days=settings.report_horizon_days))
         self.dispatch = DispatchFlow(db=self.db, clock=self.clock, on_commit=self.hub.notify, settings=DispatchSettings(
             sla=SlaPolicy.from_minutes(settings.sla_overrides, settings.sla_warn_fraction),
             arrival_radius_m=settings.arrival_radius_m,

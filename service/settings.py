@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$",
                                     description="FULL: a 2xx survives power loss, not only a crash")
 
+    report_horizon_days: float = Field(default=365.0, description="a report older than this is refused (a wrong "
+                                                                  "year or an unset clock, not a case)")
+    fix_horizon_days: float = Field(default=7.0, description="a position older than this is refused")
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'gridcommand.db'}"

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -24,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from service.api.deps import bearer_token
 from service.context import Principal, ServiceContext
 from service.domain.access import Permission, Role, allows
+from service.domain.bounds import ID_MAX, to_utc
 from service.domain.catalog import CATEGORIES, Channel
 from service.domain.errors import AccessDenied, GridCommandError, InvalidInput, NotFound
 from service.domain.incident import IncidentDraft
@@ -133,7 +135,7 @@ async def service_definition(request: Request, code: str, fmt: str | None = None
 @_spec_errors
 async def create_request(request: Request, fmt: str | None = None) -> Any:
     _format(fmt)
-    form = dict(await request.form())
+    form = await _form(request)
     who = _caller(request, form)
     if not allows(who.role, Permission.POST_CHANNEL, key_channel=who.channel, channel=Channel.OPEN311):
         raise AccessDenied(f"a {who.role.value} key{' of channel ' + who.channel if who.channel else ''} "
@@ -145,6 +147,17 @@ async def create_request(request: Request, fmt: str | None = None) -> Any:
         raise InvalidInput(outcome.problems)
     notice = ("已收到，与先前的同一问题合并处理" if outcome.duplicate_of else "已收到，指挥中心将尽快派员处置")
     return [{"service_request_id": str(outcome.id), "service_notice": notice, "account_id": form.get("account_id")}]
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    """The POST's fields; a form-encoded body must decode as UTF-8 (a resident's text is never guessed at)."""
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        body = await request.body()
+        try:
+            return dict(parse_qsl(body.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict"))
+        except UnicodeDecodeError:
+            raise InvalidInput.one("body", "form fields must be percent-encoded UTF-8") from None
+    return dict(await request.form())
 
 
 def _draft(form: dict[str, Any], idempotency_key: str | None, now: datetime) -> IncidentDraft:
@@ -187,7 +200,7 @@ async def list_requests(request: Request, fmt: str | None = None) -> Any:
     query = select(IncidentRow).order_by(IncidentRow.id.desc()).limit(MAX_LISTED)
     if q.get("service_request_id"):
         ids = [p.strip() for p in q["service_request_id"].split(",") if p.strip()]
-        if not all(i.isdigit() for i in ids):
+        if not all(i.isdigit() and int(i) <= ID_MAX for i in ids):
             raise InvalidInput.one("service_request_id", "must be comma-separated request ids")
         query = query.where(IncidentRow.id.in_([int(i) for i in ids]))
     else:
@@ -220,7 +233,7 @@ async def list_requests(request: Request, fmt: str | None = None) -> Any:
 async def get_request(request: Request, request_id: str, fmt: str | None = None) -> Any:
     _format(fmt)
     _may_read(_caller(request))
-    if not request_id.isdigit():
+    if not request_id.isdigit() or int(request_id) > ID_MAX:
         raise NotFound(f"service_request_id {request_id!r} does not exist")
     ctx = _ctx(request)
     with ctx.db.read() as session:
@@ -237,5 +250,8 @@ def _date(text: str | None, field: str) -> datetime | None:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput.one(field, f"{text!r} is not a W3C date-time") from None
-    return value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
+    value = value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
+    if to_utc(value) is None:
+        raise InvalidInput.one(field, f"{text!r} is outside the years 1-9999 in UTC")
+    return value
 

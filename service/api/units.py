@@ -9,14 +9,15 @@ from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from service.api.bodies import json_items
+from service.api.bounds import DbInt, UnitId, UtcTime
 from service.api.deps import ContextDep, Dispatcher, PrincipalDep, Reader
 from service.api.errors import problems_from_pydantic
 from service.context import ServiceContext
-from service.domain import osmand
+from service.domain import bounds, osmand
 from service.domain.access import Role
 from service.domain.catalog import Channel
 from service.domain.errors import AccessDenied, FieldProblem, InvalidInput, ItemOutcome, NotFound
@@ -32,9 +33,10 @@ async def _osmand(request: Request, ctx: ServiceContext) -> Response:
     now = ctx.clock.now()
     params = dict(request.query_params)
     body = await request.body()
+    json_form = not params and bool(body) and request.headers.get("content-type", "").startswith("application/json")
     try:
         if not params and body:
-            if request.headers.get("content-type", "").startswith("application/json"):
+            if json_form:
                 fields = osmand.parse_json(orjson.loads(body), received=now)
             else:
                 fields = osmand.parse_classic(dict(parse_qsl(body.decode("latin-1"))), received=now)
@@ -44,11 +46,21 @@ async def _osmand(request: Request, ctx: ServiceContext) -> Response:
         return _plain(400, "body: not valid JSON")
     except InvalidInput as exc:
         return _plain(400, exc.message)
+    when = fix_time_problem(ctx, fields["device_time"], "location.timestamp" if json_form else "timestamp")
+    if when is not None:
+        return _plain(400, f"{when.field}: {when.reason}")
     device = fields.pop("device_id")
     outcome = (await run_in_threadpool(ctx.dispatch.ingest_fixes, [FixDraft(device, fields, ctx.settings.osmand_crs)]))[0]
     if outcome.problems:
         return _plain(400, "; ".join(f"{p.field}: {p.reason}" for p in outcome.problems))
     return Response(status_code=200)
+
+
+def fix_time_problem(ctx: ServiceContext, at: datetime, field: str) -> FieldProblem | None:
+    """A fix from the future would freeze its unit (every real fix would look older); one from before the
+    horizon is a device with an unset clock."""
+    return bounds.plausible_time(at, now=ctx.clock.now(), horizon=timedelta(days=ctx.settings.fix_horizon_days),
+                                 field=field, what="position")
 
 
 def _plain(status: int, text: str) -> Response:
@@ -84,10 +96,10 @@ def osmand_app(ctx: ServiceContext) -> Any:
 
 # --- the GPS gateway's batches ------------------------------------------------------------------
 class FixItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     device_id: str = Field(min_length=1, max_length=64)
-    time: AwareDatetime
+    time: UtcTime
     lon: float
     lat: float
     crs: str | None = Field(None, description="WGS84 (default), GCJ02, BD09 or EPSG:<code>")
@@ -139,6 +151,12 @@ def _ingest_batch(ctx: ServiceContext, raw: list[Any], response: Response) -> Fi
                 rejected.add(i)
                 problems += [FieldProblem(f"items[{i}].{p.field}", p.reason)
                              for p in problems_from_pydantic(exc.errors())]
+    for i, x in enumerate(items):
+        when = fix_time_problem(ctx, x.time, f"items[{i}].time") if x is not None else None
+        if when is not None:
+            items[i] = None
+            rejected.add(i)
+            problems.append(when)
     good = [(i, x) for i, x in enumerate(items) if x is not None]
     drafts = [FixDraft(x.device_id, {"device_time": x.time, "lon": x.lon, "lat": x.lat, "speed_ms": x.speed_ms,
                                      "heading": x.heading, "altitude": x.altitude, "accuracy": x.accuracy,
@@ -165,7 +183,7 @@ def list_units(who: Reader, ctx: ContextDep, unit_type: UnitType | None = None,
 
 
 @router.get("/api/v1/units/{unit_id}", summary="One unit")
-def get_unit(unit_id: int, who: Reader, ctx: ContextDep) -> dict[str, Any]:
+def get_unit(unit_id: UnitId, who: Reader, ctx: ContextDep) -> dict[str, Any]:
     with ctx.db.read() as session:
         unit = unit_store.get(session=session, unit_id=unit_id)
         if unit is None:
@@ -176,17 +194,17 @@ def get_unit(unit_id: int, who: Reader, ctx: ContextDep) -> dict[str, Any]:
 class StatusBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: UnitStatus
-    version: int
+    version: DbInt
 
 
 @router.post("/api/v1/units/{unit_id}/status", summary="Set a unit on or off duty, busy or available")
-def set_status(unit_id: int, body: StatusBody, who: Dispatcher, ctx: ContextDep) -> dict[str, Any]:
+def set_status(unit_id: UnitId, body: StatusBody, who: Dispatcher, ctx: ContextDep) -> dict[str, Any]:
     return ctx.dispatch.set_unit_status(unit_id, body.status, version=body.version, actor=f"{who.role}:{who.name}")
 
 
 @router.get("/api/v1/units/{unit_id}/track", summary="A unit's track in a time window, as GeoJSON")
-def track(unit_id: int, who: Reader, ctx: ContextDep, since: AwareDatetime | None = None,
-          until: AwareDatetime | None = None) -> dict[str, Any]:
+def track(unit_id: UnitId, who: Reader, ctx: ContextDep, since: UtcTime | None = None,
+          until: UtcTime | None = None) -> dict[str, Any]:
     until_dt: datetime = until or ctx.clock.now()
     since_dt: datetime = since or until_dt - timedelta(minutes=30)
     if since_dt >= until_dt:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from service.domain.clock import Clock
@@ -12,7 +12,7 @@ from service.domain.dedupe import Recent, RecentIndex
 from service.domain.errors import ItemOutcome
 from service.domain.events import EventKind, NewEvent, Subject
 from service.domain.geography import Locator
-from service.domain.incident import IncidentDraft, NormalizedIncident, normalize
+from service.domain.incident import REPORT_HORIZON, IncidentDraft, NormalizedIncident, normalize
 from service.domain.lifecycle import CaseStatus
 from service.store import events as event_log
 from service.store import incidents as incident_store
@@ -23,8 +23,9 @@ class IntakeFlow:
     """Takes batches of drafts; every accepted item is committed (with its event) before this returns."""
 
     def __init__(self, *, db: Database, locator: Callable[[], Locator], index: RecentIndex, clock: Clock,
-                 on_commit: Callable[[], None]) -> None:
+                 on_commit: Callable[[], None], report_horizon: timedelta = REPORT_HORIZON) -> None:
         self._db = db
+        self._report_horizon = report_horizon
         self._locator = locator
         self._index = index
         self._clock = clock
@@ -34,7 +35,7 @@ class IntakeFlow:
 
     def ingest(self, drafts: Sequence[IncidentDraft]) -> list[ItemOutcome]:
         now = self._clock.now()
-        normalized = normalize(list(drafts), locator=self._locator(), now=now)
+        normalized = normalize(list(drafts), locator=self._locator(), now=now, horizon=self._report_horizon)
         outcomes = [ItemOutcome(index=i) for i in range(len(drafts))]
         good: list[tuple[int, NormalizedIncident]] = []
         for i, result in enumerate(normalized):
