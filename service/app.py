@@ -11,10 +11,11 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from service import __version__
-from service.api import boundaries, channels, dispatch, errors, incidents, ogcapi, open311, stream, units
+from service.api import boundaries, channels, dispatch, errors, hardening, incidents, ogcapi, open311, stream, units
 from service.api.limits import BodySizeLimit
 from service.context import ServiceContext
 from service.domain.clock import Clock
+from service.flows import privacy
 from service.settings import Settings
 
 DESCRIPTION = """
@@ -32,10 +33,12 @@ async def _watch(ctx: ServiceContext) -> None:
     while True:
         try:
             await run_in_threadpool(ctx.dispatch.watch)
+            await run_in_threadpool(ctx.audit.flush)
             passes += 1
             if passes % 3600 == 1:
                 await run_in_threadpool(ctx.dispatch.prune_tracks)
                 await run_in_threadpool(ctx.intake.prune_index)
+                await run_in_threadpool(privacy.hourly, ctx)
         except Exception:  # the watch must outlive a bad pass; the next one retries
             logging.getLogger(__name__).exception("watch pass failed")
         await asyncio.sleep(ctx.settings.watch_interval_seconds)
@@ -53,13 +56,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         yield
         if watcher:
             watcher.cancel()
+        ctx.audit.flush()
         ctx.close()
 
-    app = FastAPI(title="GridCommand service", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="GridCommand service", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # served with local assets by api.docs
     app.state.context = ctx
     errors.install(app)
     for module in (channels, incidents, dispatch, units, stream, open311, boundaries, ogcapi):
         app.include_router(module.router)
+    hardening.install(app, ctx)
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")
     def health() -> dict[str, str]:

@@ -88,7 +88,7 @@ def _serve(ctx: ServiceContext) -> None:
     if ctx.settings.osmand_port:
         from service.api.units import osmand_app
 
-        side = uvicorn.Server(uvicorn.Config(osmand_app(ctx), host=ctx.settings.host, port=ctx.settings.osmand_port,
+        side = uvicorn.Server(uvicorn.Config(osmand_app(ctx, app), host=ctx.settings.host, port=ctx.settings.osmand_port,
                                              log_level="warning"))
         threading.Thread(target=side.run, name="osmand-port", daemon=True).start()
         print(f"  OsmAnd port  : {ctx.settings.host}:{ctx.settings.osmand_port} (Traccar Client server address)")

@@ -14,6 +14,7 @@ from service.domain.dedupe import RecentIndex
 from service.domain.errors import AccessDenied
 from service.domain.geography import Locator
 from service.domain.sla import SlaPolicy
+from service.flows.audit import AuditTrail
 from service.flows.dispatch import DispatchFlow, DispatchSettings
 from service.flows.intake import IntakeFlow
 from service.hub import EventHub
@@ -35,6 +36,7 @@ class Principal:
     name: str
     role: Role
     channel: str | None
+    source: str = ""  # the client address of this request (set at the door, for the audit trail)
 
 
 class ServiceContext:
@@ -60,6 +62,7 @@ class ServiceContext:
             arrival_radius_m=settings.arrival_radius_m,
             stale_after=timedelta(minutes=settings.stale_after_minutes),
             track_retention=timedelta(days=settings.track_retention_days)))
+        self.audit = AuditTrail(db=self.db, clock=self.clock)
         self._keys: dict[str, tuple[float, Principal]] = {}  # valid keys only: bad ones must not grow it
 
     def _load_recent(self) -> None:
@@ -90,13 +93,19 @@ class ServiceContext:
         if cached is not None and now - cached[0] <= KEY_CACHE_SECONDS:
             return cached[1]
         with self.db.read() as session:
-            row = key_store.lookup(session=session, token=token)
+            row = key_store.lookup(session=session, token=token, now=self.clock.now())
         if row is None:
             self._keys.pop(token, None)
             raise AccessDenied("unknown or revoked access key", authenticated=False)
         principal = Principal(row.id, row.name, Role(row.role), row.channel)
         self._keys[token] = (now, principal)
         return principal
+
+    def forget_key(self, key_id: int) -> None:
+        """Drop a revoked or locked key from this process's cache at once."""
+        for token, (_, cached) in list(self._keys.items()):
+            if cached.key_id == key_id:
+                self._keys.pop(token, None)
 
     def create_key(self, *, name: str, role: Role, channel: Channel | None = None) -> str:
         with self.db.write() as session:

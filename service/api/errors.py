@@ -9,7 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.domain.errors import AccessDenied, Conflict, FieldProblem, InvalidInput, NotFound
+from service.domain.errors import AccessDenied, Conflict, FieldProblem, InvalidInput, NotFound, Throttled
+from service.domain.throttle import retry_after_header
 
 
 def error_body(status: int, message: str, problems: list[FieldProblem] | None = None,
@@ -80,6 +81,10 @@ def install(app: FastAPI) -> None:
         status = 403 if exc.authenticated else 401
         headers = {} if exc.authenticated else {"WWW-Authenticate": 'Bearer realm="gridcommand"'}
         return respond(request, status, exc.message, headers=headers)
+
+    @app.exception_handler(Throttled)
+    async def _throttled(request: Request, exc: Throttled) -> JSONResponse:
+        return respond(request, 429, exc.message, headers={"Retry-After": retry_after_header(exc.retry_after_s)})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -15,12 +15,14 @@ from starlette.concurrency import run_in_threadpool
 from service.api.bodies import json_items
 from service.api.bounds import DbInt, UnitId, UtcTime
 from service.api.deps import ContextDep, Dispatcher, PrincipalDep, Reader
+from service.api.devices import resolve_device
 from service.api.errors import problems_from_pydantic
 from service.context import ServiceContext
 from service.domain import bounds, osmand
 from service.domain.access import Role
 from service.domain.catalog import Channel
-from service.domain.errors import AccessDenied, FieldProblem, InvalidInput, ItemOutcome, NotFound
+from service.domain.errors import AccessDenied, FieldProblem, InvalidInput, ItemOutcome, NotFound, Throttled
+from service.domain.throttle import retry_after_header
 from service.domain.units import UnitStatus, UnitType, epoch_ms, from_epoch_ms
 from service.flows.dispatch import FixDraft
 from service.store import units as unit_store
@@ -49,7 +51,14 @@ async def _osmand(request: Request, ctx: ServiceContext) -> Response:
     when = fix_time_problem(ctx, fields["device_time"], "location.timestamp" if json_form else "timestamp")
     if when is not None:
         return _plain(400, f"{when.field}: {when.reason}")
-    device = fields.pop("device_id")
+    try:
+        device = await resolve_device(request, ctx, fields.pop("device_id"))
+    except AccessDenied as exc:
+        return _plain(403 if exc.authenticated else 401, exc.message)
+    except Throttled as exc:
+        response = _plain(429, exc.message)
+        response.headers["Retry-After"] = retry_after_header(exc.retry_after_s)
+        return response
     outcome = (await run_in_threadpool(ctx.dispatch.ingest_fixes, [FixDraft(device, fields, ctx.settings.osmand_crs)]))[0]
     if outcome.problems:
         return _plain(400, "; ".join(f"{p.field}: {p.reason}" for p in outcome.problems))
@@ -69,8 +78,11 @@ def _plain(status: int, text: str) -> Response:
 
 OSMAND_DOC = ("Traccar Client's OsmAnd protocol, as the app sends it: GET or POST with query or form parameters "
               "(`id`, `timestamp`, `lat`, `lon` or `location`, `speed` in knots, `bearing`, `altitude`, "
-              "`accuracy`, `hdop`, `batt`, `charge`, ...) or the JSON body of Traccar Client 9. A device "
-              "authenticates by its registered id: an unknown id gets 400. 200 with an empty body when stored.")
+              "`accuracy`, `hdop`, `batt`, `charge`, ...) or the JSON body of Traccar Client 9. A phone "
+              "authenticates by its device token as `id` (POST /api/v1/units/{id}/device-token); a relaying "
+              "gateway (operator or GPS feed key) may name a unit's registered device id. 200 with an empty body "
+              "when stored; 400 bad value; 401 not a token; 403 sender's network not allowed; 429 over the "
+              "device's rate (Retry-After).")
 
 
 @router.get("/osmand", summary="Position from Traccar Client (OsmAnd protocol, GET)", description=OSMAND_DOC)
@@ -83,15 +95,23 @@ async def osmand_post(request: Request, ctx: ContextDep) -> Response:
     return await _osmand(request, ctx)
 
 
-def osmand_app(ctx: ServiceContext) -> Any:
-    """A bare app answering the OsmAnd protocol at '/', for its own port (Traccar's is 5055)."""
+def osmand_app(ctx: ServiceContext, main: Any = None) -> Any:
+    """A bare app answering the OsmAnd protocol at '/', for its own port (Traccar's is 5055); it shares
+    the main app's doors (failed-credential and per-device windows) when given it."""
     from starlette.applications import Starlette
     from starlette.routing import Route
+
+    from service.api import hardening
 
     async def root(request: Request) -> Response:
         return await _osmand(request, ctx)
 
-    return Starlette(routes=[Route("/", root, methods=["GET", "POST"])])
+    app = Starlette(routes=[Route("/", root, methods=["GET", "POST"])])
+    if main is not None:
+        app.state.gatekeeper, app.state.device_gate = main.state.gatekeeper, main.state.device_gate
+    else:
+        hardening.open_doors(app, ctx)
+    return app
 
 
 # --- the GPS gateway's batches ------------------------------------------------------------------

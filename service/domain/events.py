@@ -16,12 +16,14 @@ class EventKind(StrEnum):
     UNIT_MOVED = "unit.moved"
     SLA_WARNING = "sla.warning"
     SLA_BREACHED = "sla.breached"
+    KEY_REVOKED = "key.revoked"
 
 
 class Subject(StrEnum):
     INCIDENT = "incident"
     AREA = "area"
     UNIT = "unit"
+    KEY = "key"
 
 
 @dataclass(frozen=True)
