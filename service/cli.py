@@ -36,8 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="(re)load the demo street into the record")
     demo.add_argument("--seed", type=int, default=20260101)
 
-    key = sub.add_parser("key", help="create an access key and print it (shown once)")
-    key.add_argument("role", choices=[r.value for r in Role])
+    key = sub.add_parser("key", help="access keys: create ROLE (token printed once), list, revoke ID, unlock ID",
+                         description="create ROLE: print a new key's token (shown once); list: every key; "
+                                     "revoke ID: refused from the next request on; unlock ID: after 5 failures. "
+                                     "`key ROLE` is short for `key create ROLE`.")
+    key.add_argument("action", choices=[*KEY_ACTIONS, *(r.value for r in Role)])
+    key.add_argument("target", nargs="?", help="the role to create, or the key id to revoke or unlock")
     key.add_argument("--name", default="cli")
     key.add_argument("--channel", choices=[c.value for c in Channel], help="for a feed key: its channel")
 
@@ -53,9 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ctx = ServiceContext(settings)
     if args.command == "key":
-        print(ctx.create_key(name=args.name, role=Role(args.role),
-                             channel=Channel(args.channel) if args.channel else None))
-        return 0
+        return _key_command(ctx, args)
     if args.command == "demo":
         _load_demo(ctx, args.seed)
         return 0
@@ -76,6 +78,47 @@ def main(argv: list[str] | None = None) -> int:
         threading.Thread(target=simulator.run_forever, name="feed-simulator", daemon=True).start()
         print(f"  simulator    : posting through the channel endpoints at {args.speed:g}x Puyan's volume")
     _serve(ctx)
+    return 0
+
+
+KEY_ACTIONS = ("create", "list", "revoke", "unlock")
+
+
+def _key_command(ctx: ServiceContext, args: argparse.Namespace) -> int:
+    """Keys from the command line, audited as the local administrator (whoever can read the database)."""
+    import getpass
+
+    from service.domain.errors import GridCommandError
+    from service.flows.audit import Actor
+    from service.flows.keys import KeyAdmin
+
+    admin = KeyAdmin(db=ctx.db, clock=ctx.clock, audit=ctx.audit, on_revoked=ctx.forget_key)
+    who = Actor(f"cli:{getpass.getuser()}", "localhost")
+    action, target = (args.action, args.target) if args.action in KEY_ACTIONS else ("create", args.action)
+    try:
+        if action == "create":
+            if target not in {r.value for r in Role}:
+                print(f"key create: name a role: {', '.join(r.value for r in Role)}", file=sys.stderr)
+                return 2
+            _, token = admin.create(who, name=args.name, role=Role(target),
+                                    channel=Channel(args.channel) if args.channel else None)
+            print(token)
+        elif action == "list":
+            print(f"{'id':>4}  {'prefix':8}  {'role':10}  {'channel':13}  {'state':28}  name")
+            for k in admin.list():
+                state = ("revoked " + (k["revoked_at"] or "")) if k["revoked"] else \
+                    ("locked until " + k["locked_until"]) if k["locked_until"] else "active"
+                print(f"{k['id']:>4}  {k['prefix'] or '-':8}  {k['role']:10}  {k['channel'] or '-':13}  "
+                      f"{state:28}  {k['name']}")
+        else:
+            if not (target or "").isdigit():
+                print(f"key {action}: give the key id (see `key list`)", file=sys.stderr)
+                return 2
+            done = (admin.revoke if action == "revoke" else admin.unlock)(who, int(target or 0))
+            print(f"key {done['id']} ({done['name']}) {action}d")
+    except GridCommandError as exc:
+        print(f"key {action}: {exc.message}", file=sys.stderr)
+        return 1
     return 0
 
 
