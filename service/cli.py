@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import threading
+from typing import Any
 
 from service.context import ServiceContext
 from service.domain.access import Role
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("--name", default="cli")
     key.add_argument("--channel", choices=[c.value for c in Channel], help="for a feed key: its channel")
 
+    cert = sub.add_parser("cert", help="make a self-signed HTTPS certificate for serving on a LAN")
+    cert.add_argument("--host", action="append", required=True, help="an address or name clients use (repeatable)")
+
     args = parser.parse_args(argv)
     overrides = {"database_url": args.database_url, "data_dir": args.data_dir}
     settings = Settings(**{k: v for k, v in overrides.items() if v})
@@ -55,6 +59,19 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "osmand_port", None):
         settings.osmand_port = args.osmand_port
 
+    if args.command == "cert":
+        from service.tls import make_self_signed
+
+        crt, pem = make_self_signed(settings.data_dir / "tls", args.host)
+        print(f"GRIDCOMMAND_TLS_CERT_FILE={crt}\nGRIDCOMMAND_TLS_KEY_FILE={pem}")
+        return 0
+    from service.tls import TlsMissing, uvicorn_options
+
+    try:
+        tls = uvicorn_options(settings) if args.command in ("serve", "run") else {}
+    except TlsMissing as exc:
+        print(f"refusing to serve: {exc}", file=sys.stderr)
+        return 2
     ctx = ServiceContext(settings)
     if args.command == "key":
         return _key_command(ctx, args)
@@ -64,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_demo:
         _ensure_demo(ctx)
     token = _local_operator_key(ctx)
-    base = f"http://{settings.host}:{settings.port}"
+    base = f"{'https' if tls else 'http'}://{settings.host}:{settings.port}"
     print(f"GridCommand service on {base}  (database: {ctx.db.url.render_as_string(hide_password=True)})")
     print(f"  operator key : {token}   (also in {ctx.settings.local_key_file})")
     print(f"  API docs     : {base}/docs     OpenAPI: {base}/openapi.json")
@@ -77,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         simulator = FeedSimulator(ctx, base_url=base, speed=args.speed, seed=args.seed)
         threading.Thread(target=simulator.run_forever, name="feed-simulator", daemon=True).start()
         print(f"  simulator    : posting through the channel endpoints at {args.speed:g}x Puyan's volume")
-    _serve(ctx)
+    _serve(ctx, tls)
     return 0
 
 
@@ -122,7 +139,7 @@ def _key_command(ctx: ServiceContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(ctx: ServiceContext) -> None:
+def _serve(ctx: ServiceContext, tls: dict[str, Any]) -> None:
     import uvicorn
 
     from service.app import create_app
@@ -132,10 +149,10 @@ def _serve(ctx: ServiceContext) -> None:
         from service.api.units import osmand_app
 
         side = uvicorn.Server(uvicorn.Config(osmand_app(ctx, app), host=ctx.settings.host, port=ctx.settings.osmand_port,
-                                             log_level="warning"))
+                                             log_level="warning", **tls))
         threading.Thread(target=side.run, name="osmand-port", daemon=True).start()
         print(f"  OsmAnd port  : {ctx.settings.host}:{ctx.settings.osmand_port} (Traccar Client server address)")
-    uvicorn.run(app, host=ctx.settings.host, port=ctx.settings.port, log_level="warning")
+    uvicorn.run(app, host=ctx.settings.host, port=ctx.settings.port, log_level="warning", **tls)
 
 
 def _ensure_demo(ctx: ServiceContext) -> None:

@@ -8,16 +8,27 @@ from pathlib import Path
 import fastapi_offline
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
 ASSETS_URL = "/docs-assets"
 
 
+REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"  # the one outside fetch in the vendored scripts
+
+
 def install(app: FastAPI) -> None:
-    app.mount(ASSETS_URL, StaticFiles(directory=ASSETS), name="docs-assets")
     title = app.title
+    redoc_script = (ASSETS / "redoc.standalone.js").read_text(encoding="utf-8").replace(
+        REDOC_LOGO, f"{ASSETS_URL}/favicon.png")
+
+    @app.get(f"{ASSETS_URL}/redoc.standalone.js", include_in_schema=False)
+    def redoc_js() -> Response:
+        return Response(redoc_script, media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+    app.mount(ASSETS_URL, StaticFiles(directory=ASSETS), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
