@@ -107,7 +107,8 @@ def _mount(adapter: ChannelAdapter) -> None:
     post_one.__name__ = f"post_{adapter.path}"
     router.add_api_route(
         f"/{adapter.path}", post_one, methods=["POST"], response_model=Accepted, status_code=201,
-        summary=adapter.summary,
+        summary=adapter.summary, responses={200: {"model": Accepted, "description": "this channel already sent "
+                                                  "this external id: the existing incident, nothing created"}},
         description="201 when a new incident was created and committed; 200 when this channel already "
                     "sent this external id (the existing incident is returned, nothing is created).")
 

@@ -88,4 +88,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's own "error parsing the body": name the field like every other refusal
+            problem = FieldProblem("body", f"{exc.detail}: not valid JSON or form data")
+            return respond(request, 422, f"body: {problem.reason}", [problem])
         return respond(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))

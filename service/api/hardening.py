@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from service.api import audit, devices, docs, keys
+from service.api import audit, devices, docs, keys, openapi_doc
 from service.api.audit_requests import AuditRequests
 from service.api.auth import Gatekeeper
 from service.api.devices import DeviceGate
@@ -32,4 +32,5 @@ def install(app: FastAPI, ctx: ServiceContext) -> None:
     for module in (keys, audit, devices):
         app.include_router(module.router)
     docs.install(app)
+    openapi_doc.document_errors(app)
     app.add_middleware(AuditRequests, audit=ctx.audit)
