@@ -7,7 +7,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.flows.audit import Actor, AuditTrail, Outcome
+from service.api.auth import actor_of
+from service.flows.audit import AuditTrail, Outcome
 
 CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Positions stream in every few seconds per phone: a refused one is audited, an accepted one is
@@ -44,8 +45,7 @@ class AuditRequests:
         who: Any = (scope.get("state") or {}).get("principal")
         client = scope.get("client")
         source = client[0] if client else "unknown"
-        actor = Actor(f"{who.role.value}:{who.name}#{who.key_id}", source) if who is not None \
-            else Actor("anonymous", source)
+        actor = actor_of(who, source)
         route = scope.get("route")
         operation = f"{scope['method']} {getattr(route, 'path', path)}"
         outcome = Outcome.SUCCESS if 0 < status < 400 else Outcome.DENIED if status in (401, 403, 429) else Outcome.FAILURE

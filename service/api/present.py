@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from service.api.auth import actor_of
 from service.context import Principal, ServiceContext
 from service.domain.access import Permission, allows, mask_name, mask_phone
 from service.domain.lifecycle import CaseStatus
 from service.domain.sla import clocks, most_urgent
-from service.flows.audit import Actor
 
 
 def incident(d: dict[str, Any], who: Principal, ctx: ServiceContext) -> dict[str, Any]:
@@ -19,8 +19,7 @@ def incident(d: dict[str, Any], who: Principal, ctx: ServiceContext) -> dict[str
         out["reporter_name"] = mask_name(d.get("reporter_name"))
         out["reporter_phone"] = mask_phone(d.get("reporter_phone"))
     elif d.get("reporter_name") or d.get("reporter_phone"):  # PIPL: unmasked personal data read, recorded
-        ctx.audit.personal_data_read(Actor(f"{who.role.value}:{who.name}#{who.key_id}", who.source or "unknown"),
-                                     int(d["id"]))
+        ctx.audit.personal_data_read(actor_of(who), int(d["id"]))
     if d.get("category") and d.get("received_at"):
         now = ctx.clock.now()
         received = d["received_at"]

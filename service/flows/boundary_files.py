@@ -19,6 +19,7 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry import MultiPolygon, Polygon
 
+from service.domain.bounds import ID_MAX
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.gridcodes import CODE_LENGTH, PARENT_LEVEL, Level, parse_code
 
@@ -96,8 +97,17 @@ def read_boundaries(data: bytes, *, fmt: FileFormat, level: Level, mapping: Fiel
             problems.append(FieldProblem(f"{where}.{mapping.column('parent_code')}",
                                          f"parent {parent} is not a known {PARENT_LEVEL[level].value}"))
         households = value("households", i)
+        if households is not None:
+            try:
+                households = int(households)
+            except (TypeError, ValueError, OverflowError):
+                households = -1
+            if not 0 <= households <= ID_MAX:
+                problems.append(FieldProblem(f"{where}.{mapping.column('households')}",
+                                             f"{value('households', i)!r} is not a count of households"))
+                continue
         rows.append({"code": code, "level": level, "name": str(value("name", i) or code), "parent_code": parent,
-                     "households": int(households) if households is not None else None, "geometry": geom})
+                     "households": households, "geometry": geom})
     if problems:
         raise InvalidInput(problems)
     return rows

@@ -244,3 +244,15 @@ def test_an_archive_with_too_many_files_or_too_many_bytes_is_refused_from_its_di
                                  ([entry("../../etc/passwd", 10)], 10, "outside")):
         with pytest.raises(InvalidInput, match=words):
             inspect_archive(entries, compressed_size=size, limits=limits)
+
+
+def test_a_boundary_with_more_households_than_a_database_holds_is_refused_naming_the_feature(
+        careless: TestClient, keys: Keys) -> None:
+    text = ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "X1", '
+            '"name": "x", "households": 1e20}, "geometry": {"type": "Polygon", "coordinates": [[[120.1, 30], '
+            '[120.2, 30], [120.2, 30.1], [120.1, 30]]]}}]}')
+    r = careless.post("/api/v1/boundaries/import", headers={"Authorization": f"Bearer {keys.gis_editor}"},
+                      files={"file": ("b.geojson", io.BytesIO(text.encode()), "application/geo+json")},
+                      data={"level": "defence_zone", "format": "geojson"})
+    assert r.status_code == 422, r.text
+    assert "features[0].households" in r.text
