@@ -61,16 +61,16 @@ class DeviceGate:
         """The registered device id the sender may report for: its token's unit, or (with a relaying key:
         an operator's or the GPS gateway's) the id it names."""
         gatekeeper.check_address(request)
-        with ctx.db.read() as session:
-            found = device_store.device_for_token(session=session, token=device)
-        if found is not None:
-            return found[1]
         token = bearer_token(request)
-        if token:
+        if token:  # a relaying gateway: its key is checked from the cache, no read per fix
             who = gatekeeper.authenticate(request, token)
             if who.role is Role.OPERATOR or (who.role is Role.FEED and who.channel == Channel.GPS_GATEWAY.value):
                 return device
             raise AccessDenied(f"a {who.role.value} key may not relay positions", authenticated=True)
+        with ctx.db.read() as session:
+            found = device_store.device_for_token(session=session, token=device)
+        if found is not None:
+            return found[1]
         gatekeeper.device_failed(request, device)
         raise AccessDenied("id: not a device token; issue one for the unit (POST /api/v1/units/{id}/device-token) "
                            "and set it as Traccar Client's device identifier", authenticated=False)
