@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.service import payloads
 from tests.support.child_process import ServiceProcess
+from tests.service import payloads
 
 
 def _read_events(client: httpx.Client, headers: dict[str, str], count: int,

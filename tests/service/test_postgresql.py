@@ -12,17 +12,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from service.context import ServiceContext
 from service.demo import street as demo_street
-from service.demo.install import install_demo_street
+from tests.support.child_process import free_port
+from service.context import ServiceContext
 from service.domain.catalog import Channel
 from service.domain.errors import Conflict
 from service.domain.incident import IncidentDraft
 from service.domain.lifecycle import Action, ActionRequest
+from service.demo.install import install_demo_street
 from service.flows.dispatch import FixDraft
 from service.settings import Settings
 from service.store import events
-from tests.support.child_process import free_port
 
 pytest.importorskip("psycopg")
 BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
