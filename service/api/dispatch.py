@@ -93,4 +93,5 @@ async def patrol(who: Reader, ctx: ContextDep, day: date = Query(description="lo
     start = datetime.combine(day, datetime.min.time(), LOCAL_TZ)
     if day in (date.min, date.max):  # its local midnight or the next one falls outside the years 1-9999 in UTC
         raise InvalidInput.one("day", f"{day.isoformat()} is outside the calendar this service can count in")
-    return await run_in_threadpool(patrol_coverage, ctx, start=start, end=start + timedelta(days=1), grid=grid)
+    return await run_in_threadpool(lambda: patrol_coverage(db=ctx.db, locator=ctx.locator(), start=start,
+                                                           end=start + timedelta(days=1), grid=grid))

@@ -240,3 +240,15 @@ class AuditRecordRow(Base):
     target: Mapped[str | None] = mapped_column(String(256))
     outcome: Mapped[str] = mapped_column(String(32))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SlaAnnouncementRow(Base):
+    """An SLA warning or breach that was announced: the primary key makes announcing twice impossible,
+    whichever process (or lease holder) tries."""
+
+    __tablename__ = "sla_announcements"
+
+    incident_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clock: Mapped[str] = mapped_column(String(16), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    announced_at: Mapped[datetime]
