@@ -38,7 +38,8 @@ async def _watch(ctx: ServiceContext) -> None:
             if await run_in_threadpool(ctx.lease.held):
                 await run_in_threadpool(ctx.dispatch.watch)
                 if passes % 3600 == 0:
-                    await run_in_threadpool(privacy.hourly, ctx)  # once-only: pseudonymise, prune the audit
+                    await run_in_threadpool(lambda: privacy.hourly(db=ctx.db, clock=ctx.clock, audit=ctx.audit,
+                                                                   settings=ctx.settings))
             else:  # keep the schedule current, to take over the watch at any moment
                 await run_in_threadpool(ctx.sla_schedule.settle)
                 if passes % 3600 == 0:

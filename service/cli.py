@@ -109,7 +109,7 @@ def _key_command(ctx: ServiceContext, args: argparse.Namespace) -> int:
     from service.flows.audit import Actor
     from service.flows.keys import KeyAdmin
 
-    admin = KeyAdmin(db=ctx.db, clock=ctx.clock, audit=ctx.audit, on_revoked=ctx.forget_key)
+    admin = KeyAdmin(db=ctx.db, clock=ctx.clock, audit=ctx.audit, on_commit=ctx.projector.committed)
     who = Actor(f"cli:{getpass.getuser()}", "localhost")
     action, target = (args.action, args.target) if args.action in KEY_ACTIONS else ("create", args.action)
     try:

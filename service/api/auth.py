@@ -65,9 +65,7 @@ class Gatekeeper:
 
     def _failed(self, token: str, source: str, exc: AccessDenied) -> None:
         self._failures.record(source, time.monotonic())
-        locked = self._keys.count_failure(token, source)
-        if locked is not None:
-            self._ctx.forget_key(locked.id)
+        self._keys.count_failure(token, source)  # a lockout reaches every key cache through the log
         until = self._keys.locked_until(token)
         prefix = key_store.prefix_of(token)
         self._audit.record(Actor("anonymous", source), AuditAction.AUTH_FAILED, outcome=Outcome.FAILURE,

@@ -20,7 +20,7 @@ def open_doors(app: Any, ctx: ServiceContext) -> None:
     """The state every door reads: app.state.key_admin, .gatekeeper and .device_gate."""
     key_admin = KeyAdmin(db=ctx.db, clock=ctx.clock, audit=ctx.audit,
                          policy=KeyPolicy(lockout=timedelta(minutes=ctx.settings.key_lockout_minutes)),
-                         on_revoked=ctx.forget_key, on_commit=ctx.hub.notify)
+                         on_commit=ctx.projector.committed)
     app.state.key_admin = key_admin
     app.state.gatekeeper = Gatekeeper(ctx=ctx, audit=ctx.audit, keys=key_admin,
                                       failures_per_minute=ctx.settings.auth_failures_per_minute)

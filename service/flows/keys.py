@@ -1,9 +1,9 @@
-"""Managing access keys: create, list, revoke and unlock, each audited; a revocation is also an event
-(`key.revoked`), so every process's key cache can drop the key as soon as it reads the log."""
+"""Managing access keys: create, list, revoke and unlock, each audited; a revocation (`key.revoked`) or a
+lockout (`key.locked`) is also an event, written in the same transaction, so every process's key cache
+(service/views.py KeyCache) drops the key as soon as its projector applies the log."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,7 +12,7 @@ from service.domain.access import Role
 from service.domain.catalog import Channel
 from service.domain.clock import Clock
 from service.domain.errors import InvalidInput, NotFound
-from service.domain.events import EventKind, NewEvent, Subject
+from service.domain.events import EventKind, NewEvent, OnCommit, Subject
 from service.flows.audit import Actor, AuditAction, AuditTrail, Outcome
 from service.store import events as event_log
 from service.store import keys as key_store
@@ -40,13 +40,11 @@ def describe(row: ApiKeyRow, now: datetime) -> dict[str, Any]:
 
 class KeyAdmin:
     def __init__(self, *, db: Database, clock: Clock, audit: AuditTrail, policy: KeyPolicy | None = None,
-                 on_revoked: Callable[[int], None] = lambda _key_id: None,
-                 on_commit: Callable[[], None] = lambda: None) -> None:
+                 on_commit: OnCommit) -> None:
         self._db = db
         self._clock = clock
         self._audit = audit
         self.policy = policy or KeyPolicy()
-        self._on_revoked = on_revoked
         self._on_commit = on_commit
 
     def create(self, who: Actor, *, name: str, role: Role, channel: Channel | None = None) -> tuple[dict[str, Any], str]:
@@ -71,17 +69,18 @@ class KeyAdmin:
 
     def revoke(self, who: Actor, key_id: int) -> dict[str, Any]:
         now = self._clock.now()
+        events: list[NewEvent] = []
+        ids: list[int] = []
         with self._db.write() as session:
             row = self._get(session, key_id)
             if not row.revoked:
                 key_store.revoke(session=session, row=row, now=now)
-                event_log.append(session, [NewEvent(EventKind.KEY_REVOKED, Subject.KEY, str(key_id),
-                                                    {"key_id": key_id}, now)])
+                events = [NewEvent(EventKind.KEY_REVOKED, Subject.KEY, str(key_id), {"key_id": key_id}, now)]
+                ids = event_log.append(session, events)
                 self._audit.write_now(session, who, AuditAction.KEY_REVOKED, outcome=Outcome.SUCCESS,
                                       target=f"key:{key_id}", details={"name": row.name, "role": row.role})
             described = describe(row, now)
-        self._on_revoked(key_id)  # this process stops honouring it before the answer goes out
-        self._on_commit()
+        self._on_commit(ids, events)  # this process stops honouring it before the answer goes out
         return described
 
     def unlock(self, who: Actor, key_id: int) -> dict[str, Any]:
@@ -103,6 +102,8 @@ class KeyAdmin:
         if prefix is None:
             return None
         now = self._clock.now()
+        events: list[NewEvent] = []
+        ids: list[int] = []
         with self._db.write() as session:
             row = key_store.by_prefix(session=session, prefix=prefix)
             if row is None or row.revoked:
@@ -110,12 +111,15 @@ class KeyAdmin:
             locked = key_store.count_failure(session=session, row=row, now=now,
                                              max_failures=self.policy.max_failures, lockout=self.policy.lockout)
             if locked:
+                events = [NewEvent(EventKind.KEY_LOCKED, Subject.KEY, str(row.id), {"key_id": row.id}, now)]
+                ids = event_log.append(session, events)
                 self._audit.write_now(session, Actor(f"key:{row.id}", source), AuditAction.KEY_LOCKED,
                                       outcome=Outcome.DENIED, target=f"key:{row.id}",
                                       details={"failed_attempts": row.failed_attempts,
                                                "locked_until": row.locked_until.isoformat()
                                                if row.locked_until else None})
-            return row if locked else None
+        self._on_commit(ids, events)  # its holder's valid token stops working here at once, elsewhere from the log
+        return row if locked else None
 
     def locked_until(self, token: str) -> datetime | None:
         """When a token names a key that is locked now: until when."""

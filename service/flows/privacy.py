@@ -9,13 +9,12 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from service.flows.audit import SYSTEM, Actor, AuditAction, Outcome
+from service.domain.clock import Clock
+from service.flows.audit import SYSTEM, Actor, AuditAction, AuditTrail, Outcome
+from service.settings import Settings
 from service.store import privacy as privacy_store
-
-if TYPE_CHECKING:
-    from service.context import ServiceContext
+from service.store.db import Database
 
 
 def pseudonym_key(data_dir: Path) -> bytes:
@@ -30,19 +29,19 @@ def pseudonym_key(data_dir: Path) -> bytes:
     return bytes.fromhex(path.read_text().strip())
 
 
-def pseudonymise(ctx: ServiceContext) -> int:
-    key = pseudonym_key(ctx.settings.data_dir)
+def pseudonymise(*, db: Database, clock: Clock, audit: AuditTrail, data_dir: Path, after_days: float) -> int:
+    key = pseudonym_key(data_dir)
 
     def pseudonym(value: str) -> str:
         return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:16]
 
-    cutoff = ctx.clock.now() - timedelta(days=ctx.settings.pseudonymise_after_days)
+    cutoff = clock.now() - timedelta(days=after_days)
     total = 0
     while True:
-        with ctx.db.write() as session:
+        with db.write() as session:
             ids = privacy_store.pseudonymise(session=session, received_before=cutoff, pseudonym=pseudonym)
             if ids:
-                ctx.audit.write_now(session, Actor(SYSTEM, "localhost"), AuditAction.PSEUDONYMISED,
+                audit.write_now(session, Actor(SYSTEM, "localhost"), AuditAction.PSEUDONYMISED,
                                     outcome=Outcome.SUCCESS, target=f"incidents:{len(ids)}",
                                     details={"incident_ids": ids, "received_before": cutoff.isoformat()})
         total += len(ids)
@@ -50,6 +49,7 @@ def pseudonymise(ctx: ServiceContext) -> int:
             return total
 
 
-def hourly(ctx: ServiceContext) -> None:
-    pseudonymise(ctx)
-    ctx.audit.prune(timedelta(days=ctx.settings.audit_retention_days))
+def hourly(*, db: Database, clock: Clock, audit: AuditTrail, settings: Settings) -> None:
+    pseudonymise(db=db, clock=clock, audit=audit, data_dir=settings.data_dir,
+                 after_days=settings.pseudonymise_after_days)
+    audit.prune(timedelta(days=settings.audit_retention_days))

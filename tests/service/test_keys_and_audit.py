@@ -138,15 +138,18 @@ def test_reporters_are_pseudonymised_in_the_record_and_its_events_after_the_peri
     for n in (1, 2):
         client.post("/api/v1/channels/police110", headers=auth(keys.operator),
                     json=payloads.police110(LON + n * 0.01, LAT, alarm_no=f"PSEUDO-{n}"))
-    ctx.settings.pseudonymise_after_days = 0.0
-    assert privacy.pseudonymise(ctx) >= 2
+    def pseudonymise() -> int:
+        return privacy.pseudonymise(db=ctx.db, clock=ctx.clock, audit=ctx.audit, data_dir=ctx.settings.data_dir,
+                                    after_days=0.0)
+
+    assert pseudonymise() >= 2
     with ctx.db.read() as session:
         rows = session.scalars(select(IncidentRow).where(IncidentRow.external_id.like("PSEUDO-%"))).all()
         events = session.scalars(select(EventRow).where(EventRow.subject_id.in_([str(r.id) for r in rows]))).all()
     assert all(r.reporter_name and r.reporter_name.startswith("p-") for r in rows)
     assert rows[0].reporter_phone == rows[1].reporter_phone != "13857112345"  # same caller, same pseudonym
     assert events and all("陈建国" not in str(e.payload) and "13857112345" not in str(e.payload) for e in events)
-    assert privacy.pseudonymise(ctx) == 0  # done once
+    assert pseudonymise() == 0  # done once
 
 
 def test_audit_records_are_kept_a_year_and_pruned_after_the_retention(ctx: ServiceContext) -> None:
