@@ -18,6 +18,7 @@ from service.api import (
     dispatch,
     errors,
     exercises,
+    hardening,
     incidents,
     ogcapi,
     open311,
@@ -28,6 +29,7 @@ from service.api import (
 from service.api.limits import BodySizeLimit
 from service.context import ServiceContext
 from service.domain.clock import Clock
+from service.flows import privacy
 from service.settings import Settings
 
 DESCRIPTION = """
@@ -40,18 +42,23 @@ Errors are `{"error": {"status", "message", "problems": [{"field", "reason"}]}}`
 
 
 async def _watch(ctx: ServiceContext) -> None:
-    """Jobs that must run once (SLA warnings and breaches, stale units, track retention) run on the
-    process holding the watch lease; another takes over within a few seconds when it dies. Pruning
-    the duplicate index is this process's own memory, so every process does it."""
+    """Jobs that must run once (SLA warnings and breaches, stale units, track retention, pseudonymising
+    reporters, audit retention) run on the process holding the watch lease; another takes over within a
+    few seconds when it dies. Pruning the duplicate index and flushing buffered audit records concern
+    this process's own memory, so every process does them."""
     passes = 0
     while True:
         try:
             if await run_in_threadpool(ctx.lease.held):
                 await run_in_threadpool(ctx.dispatch.watch)
+                if passes % 3600 == 0:
+                    await run_in_threadpool(lambda: privacy.hourly(db=ctx.db, clock=ctx.clock, audit=ctx.audit,
+                                                                   settings=ctx.settings))
             else:  # keep the schedule current, to take over the watch at any moment
                 await run_in_threadpool(ctx.sla_schedule.settle)
                 if passes % 3600 == 0:
                     await run_in_threadpool(ctx.dispatch.prune_tracks)
+            await run_in_threadpool(ctx.audit.flush)  # this process's buffered request records
             if passes % 3600 == 0:
                 await run_in_threadpool(ctx.intake.prune_index)
             passes += 1
@@ -73,15 +80,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         yield
         if watcher:
             watcher.cancel()
+        ctx.audit.flush()
         ctx.close()
 
-    app = FastAPI(title="GridCommand service", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="GridCommand service", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # served with local assets by api.docs
     app.state.context = ctx
     errors.install(app)
     for module in (channels, incidents, dispatch, units, stream, open311, boundaries, ogcapi):
         app.include_router(module.router)
     app.include_router(vocabulary.router)
     app.include_router(exercises.router)
+    hardening.install(app, ctx)
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")
     def health(request: Request) -> dict[str, Any]:

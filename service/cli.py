@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import threading
+from typing import Any
 
 from service.context import ServiceContext
 from service.domain.access import Role
@@ -36,14 +37,20 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="(re)load the demo street into the record")
     demo.add_argument("--seed", type=int, default=20260101)
 
-    key = sub.add_parser("key", help="create an access key and print it (shown once)")
-    key.add_argument("role", choices=[r.value for r in Role])
+    key = sub.add_parser("key", help="access keys: create ROLE (token printed once), list, revoke ID, unlock ID",
+                         description="create ROLE: print a new key's token (shown once); list: every key; "
+                                     "revoke ID: refused from the next request on; unlock ID: after 5 failures. "
+                                     "`key ROLE` is short for `key create ROLE`.")
+    key.add_argument("action", choices=[*KEY_ACTIONS, *(r.value for r in Role)])
+    key.add_argument("target", nargs="?", help="the role to create, or the key id to revoke or unlock")
     key.add_argument("--name", default="cli")
     key.add_argument("--channel", choices=[c.value for c in Channel], help="for a feed key: its channel")
 
     from service.exercise import cli as exercise_cli
 
     exercise_cli.add_parser(sub)
+    cert = sub.add_parser("cert", help="make a self-signed HTTPS certificate for serving on a LAN")
+    cert.add_argument("--host", action="append", required=True, help="an address or name clients use (repeatable)")
 
     args = parser.parse_args(argv)
     overrides = {"database_url": args.database_url, "data_dir": args.data_dir}
@@ -57,18 +64,29 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "exercise":
         return exercise_cli.run(args, settings)
+    if args.command == "cert":
+        from service.tls import make_self_signed
+
+        crt, pem = make_self_signed(settings.data_dir / "tls", args.host)
+        print(f"GRIDCOMMAND_TLS_CERT_FILE={crt}\nGRIDCOMMAND_TLS_KEY_FILE={pem}")
+        return 0
+    from service.tls import TlsMissing, uvicorn_options
+
+    try:
+        tls = uvicorn_options(settings) if args.command in ("serve", "run") else {}
+    except TlsMissing as exc:
+        print(f"refusing to serve: {exc}", file=sys.stderr)
+        return 2
     ctx = ServiceContext(settings)
     if args.command == "key":
-        print(ctx.create_key(name=args.name, role=Role(args.role),
-                             channel=Channel(args.channel) if args.channel else None))
-        return 0
+        return _key_command(ctx, args)
     if args.command == "demo":
         _load_demo(ctx, args.seed)
         return 0
     if not args.no_demo:
         _ensure_demo(ctx)
     token = _local_operator_key(ctx)
-    base = f"http://{settings.host}:{settings.port}"
+    base = f"{'https' if tls else 'http'}://{settings.host}:{settings.port}"
     print(f"GridCommand service on {base}  (database: {ctx.db.url.render_as_string(hide_password=True)})")
     print(f"  operator key : {token}   (also in {ctx.settings.local_key_file})")
     print(f"  API docs     : {base}/docs     OpenAPI: {base}/openapi.json")
@@ -81,11 +99,52 @@ def main(argv: list[str] | None = None) -> int:
         simulator = FeedSimulator(ctx, base_url=base, speed=args.speed, seed=args.seed)
         threading.Thread(target=simulator.run_forever, name="feed-simulator", daemon=True).start()
         print(f"  simulator    : posting through the channel endpoints at {args.speed:g}x Puyan's volume")
-    _serve(ctx)
+    _serve(ctx, tls)
     return 0
 
 
-def _serve(ctx: ServiceContext) -> None:
+KEY_ACTIONS = ("create", "list", "revoke", "unlock")
+
+
+def _key_command(ctx: ServiceContext, args: argparse.Namespace) -> int:
+    """Keys from the command line, audited as the local administrator (whoever can read the database)."""
+    import getpass
+
+    from service.domain.errors import GridCommandError
+    from service.flows.audit import Actor
+    from service.flows.keys import KeyAdmin
+
+    admin = KeyAdmin(db=ctx.db, clock=ctx.clock, audit=ctx.audit, on_commit=ctx.projector.committed)
+    who = Actor(f"cli:{getpass.getuser()}", "localhost")
+    action, target = (args.action, args.target) if args.action in KEY_ACTIONS else ("create", args.action)
+    try:
+        if action == "create":
+            if target not in {r.value for r in Role}:
+                print(f"key create: name a role: {', '.join(r.value for r in Role)}", file=sys.stderr)
+                return 2
+            _, token = admin.create(who, name=args.name, role=Role(target),
+                                    channel=Channel(args.channel) if args.channel else None)
+            print(token)
+        elif action == "list":
+            print(f"{'id':>4}  {'prefix':8}  {'role':10}  {'channel':13}  {'state':28}  name")
+            for k in admin.list():
+                state = ("revoked " + (k["revoked_at"] or "")) if k["revoked"] else \
+                    ("locked until " + k["locked_until"]) if k["locked_until"] else "active"
+                print(f"{k['id']:>4}  {k['prefix'] or '-':8}  {k['role']:10}  {k['channel'] or '-':13}  "
+                      f"{state:28}  {k['name']}")
+        else:
+            if not (target or "").isdigit():
+                print(f"key {action}: give the key id (see `key list`)", file=sys.stderr)
+                return 2
+            done = (admin.revoke if action == "revoke" else admin.unlock)(who, int(target or 0))
+            print(f"key {done['id']} ({done['name']}) {action}d")
+    except GridCommandError as exc:
+        print(f"key {action}: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _serve(ctx: ServiceContext, tls: dict[str, Any]) -> None:
     import uvicorn
 
     from service.app import create_app
@@ -94,12 +153,13 @@ def _serve(ctx: ServiceContext) -> None:
     if ctx.settings.osmand_port:
         from service.api.units import osmand_app
 
-        side = uvicorn.Server(uvicorn.Config(osmand_app(ctx), host=ctx.settings.host, port=ctx.settings.osmand_port,
-                                             log_level="warning"))
+        side = uvicorn.Server(uvicorn.Config(osmand_app(ctx, app), host=ctx.settings.host, port=ctx.settings.osmand_port,
+                                             log_level="warning", **tls))
         threading.Thread(target=side.run, name="osmand-port", daemon=True).start()
         print(f"  OsmAnd port  : {ctx.settings.host}:{ctx.settings.osmand_port} (Traccar Client server address)")
     # Live streams never end by themselves: on shutdown give them 2 s, then close them (clients resume elsewhere).
-    uvicorn.run(app, host=ctx.settings.host, port=ctx.settings.port, log_level="warning", timeout_graceful_shutdown=2)
+    uvicorn.run(app, host=ctx.settings.host, port=ctx.settings.port, log_level="warning", timeout_graceful_shutdown=2,
+                **tls)
 
 
 def _ensure_demo(ctx: ServiceContext) -> None:

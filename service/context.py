@@ -14,6 +14,7 @@ from service.domain.errors import AccessDenied
 from service.domain.geography import Locator
 from service.domain.lifecycle import OPEN_STATUSES
 from service.domain.sla import SlaPolicy
+from service.flows.audit import AuditTrail
 from service.flows.dispatch import DispatchFlow, DispatchSettings
 from service.flows.fleet import FleetView
 from service.flows.intake import IntakeFlow
@@ -41,6 +42,7 @@ class Principal:
     name: str
     role: Role
     channel: str | None
+    source: str = ""  # the client address of this request (set at the door, for the audit trail)
 
 
 class ServiceContext:
@@ -67,7 +69,8 @@ class ServiceContext:
                                    poll_seconds=settings.sse_poll_seconds,
                                    views=[self.recent, self.fleet, self.locator, self.sla_schedule, self.keys])
         self.intake = IntakeFlow(db=self.db, locator=self.locator, index=self.recent, clock=self.clock,
-                                 catch_up=self.projector.catch_up, on_commit=self.projector.committed)
+                                 catch_up=self.projector.catch_up, on_commit=self.projector.committed,
+                                 report_horizon=timedelta(days=settings.report_horizon_days))
         self.dispatch = DispatchFlow(db=self.db, clock=self.clock, fleet=self.fleet, schedule=self.sla_schedule,
                                      on_commit=self.projector.committed, settings=DispatchSettings(
                                          sla=sla, arrival_radius_m=settings.arrival_radius_m,
@@ -75,6 +78,7 @@ class ServiceContext:
                                          track_retention=timedelta(days=settings.track_retention_days)))
         self.lease = Lease(self.db, "watch")
         self._listening = threading.Event()
+        self.audit = AuditTrail(db=self.db, clock=self.clock)
 
     def _load_views(self) -> int:
         """Every view as of one event id, read in one transaction; the projector follows the log from there."""
@@ -108,7 +112,7 @@ class ServiceContext:
         if cached is not None:
             return cached
         with self.db.read() as session:
-            row = key_store.lookup(session=session, token=token)
+            row = key_store.lookup(session=session, token=token, now=self.clock.now())
         if row is None:
             self.keys.forget(token)
             raise AccessDenied("unknown or revoked access key", authenticated=False)

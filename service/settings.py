@@ -46,6 +46,21 @@ class Settings(BaseSettings):
         "micro-grids add 2 digits in both"))
     sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$",
                                     description="FULL: a 2xx survives power loss, not only a crash")
+    report_horizon_days: float = Field(default=365.0, description="a report older than this is refused (a wrong "
+                                                                  "year or an unset clock, not a case)")
+    fix_horizon_days: float = Field(default=7.0, description="a position older than this is refused")
+    auth_failures_per_minute: int = Field(default=10, ge=1, description="failed keys one client address may send "
+                                                                         "per minute before it gets 429")
+    key_lockout_minutes: float = Field(default=10.0, ge=10.0, description="a key is locked this long after 5 "
+                                                                          "consecutive failures (CJIS 5.5.3)")
+    audit_retention_days: float = Field(default=400.0, ge=365.0, description="audit records are kept at least a year")
+    pseudonymise_after_days: float = Field(default=180.0, gt=0, description="reporters' names and phones are "
+                                                                            "replaced by pseudonyms after this")
+    device_fixes_per_minute: int = Field(default=120, ge=1, description="positions one device may send per minute")
+    osmand_allowed_networks: list[str] = Field(default_factory=list, description='OsmAnd senders allowed, e.g. '
+                                               '["10.0.0.0/8"]; empty: any address (a device token is still needed)')
+    tls_cert_file: Path | None = Field(default=None, description="HTTPS certificate (PEM); required off loopback")
+    tls_key_file: Path | None = Field(default=None, description="HTTPS private key (PEM)")
 
     @property
     def db_url(self) -> str:

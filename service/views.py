@@ -76,7 +76,8 @@ class LocatorView:
 
 
 class KeyCache(Generic[P]):
-    """Valid keys seen lately (bad ones must not grow it); `key.revoked` drops a key in every process at once."""
+    """Valid keys seen lately (bad ones must not grow it); `key.revoked` or `key.locked` drops a key in every
+    process at once."""
 
     def __init__(self, *, seconds: float, key_id: Callable[[P], int]) -> None:
         self._seconds = seconds
@@ -100,7 +101,7 @@ class KeyCache(Generic[P]):
             self._by_token.pop(token, None)
 
     def apply(self, event: LoggedEvent) -> None:
-        if event.kind == EventKind.KEY_REVOKED:
+        if event.kind in (EventKind.KEY_REVOKED, EventKind.KEY_LOCKED):
             key_id = int(event.payload["key_id"])
             with self._lock:
                 for token in [t for t, (_, p) in self._by_token.items() if self._key_id(p) == key_id]:

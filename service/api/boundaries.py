@@ -167,7 +167,10 @@ async def import_roads(who: GisEditor, ctx: ContextDep, file: Annotated[UploadFi
     return await run_in_threadpool(work)
 
 
-@router.get("/boundaries/export", summary="One level's polygons as a GeoPackage, GeoJSON or zipped Shapefile")
+@router.get("/boundaries/export", summary="One level's polygons as a GeoPackage, GeoJSON or zipped Shapefile",
+            response_class=Response, responses={200: {"description": "the file", "content": {
+                media: {"schema": {"type": "object"} if media.endswith("json") else {"type": "string", "format": "binary"}}
+                for media in boundary_files.MEDIA_TYPES.values()}}})
 def export_boundaries(who: Reader, ctx: ContextDep, level: Level,
                       format: FileFormat = Query(FileFormat.GPKG)) -> Response:
     with ctx.db.read() as session:

@@ -60,7 +60,8 @@ def _accept_one(ctx: ServiceContext, who: Principal, draft: IncidentDraft, respo
                     incident=present.incident(record, who, ctx))
 
 
-def _batch(ctx: ServiceContext, adapter: ChannelAdapter, items: list[Any]) -> Response:
+def _batch(ctx: ServiceContext, adapter: ChannelAdapter, items: list[Any],
+           refused: dict[int, list[FieldProblem]] | None = None) -> Response:
     """Validate each item on its own, take in the good ones, report every one (BatchResult as JSON).
 
     The body is serialised here rather than through the response model: re-validating a thousand
@@ -70,7 +71,11 @@ def _batch(ctx: ServiceContext, adapter: ChannelAdapter, items: list[Any]) -> Re
     drafts: list[IncidentDraft] = []
     positions: list[int] = []
     outcomes: dict[int, ItemOutcome] = {}
+    for i, refusal in (refused or {}).items():
+        outcomes[i] = ItemOutcome(index=i, problems=refusal)
     for i, raw in enumerate(items):
+        if i in outcomes:
+            continue
         try:
             drafts.append(adapter.to_draft(adapter.model.model_validate(raw)))
             positions.append(i)
@@ -102,7 +107,8 @@ def _mount(adapter: ChannelAdapter) -> None:
     post_one.__name__ = f"post_{adapter.path}"
     router.add_api_route(
         f"/{adapter.path}", post_one, methods=["POST"], response_model=Accepted, status_code=201,
-        summary=adapter.summary,
+        summary=adapter.summary, responses={200: {"model": Accepted, "description": "this channel already sent "
+                                                  "this external id: the existing incident, nothing created"}},
         description="201 when a new incident was created and committed; 200 when this channel already "
                     "sent this external id (the existing incident is returned, nothing is created).")
 
@@ -141,10 +147,21 @@ async def post_hotline_csv(request: Request, who: PrincipalDep, ctx: ContextDep)
         text = (await request.body()).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput.one("body", "CSV must be UTF-8") from None
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ("order_no", "accepted_at", "subject", "content", "longitude", "latitude")
-               if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InvalidInput.one("header", f"missing column(s): {', '.join(missing)}")
-    items = [{k: v for k, v in row.items() if k is not None and v not in ("", None)} for row in reader]
-    return await run_in_threadpool(_batch, ctx, adapter, items)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        missing = [c for c in ("order_no", "accepted_at", "subject", "content", "longitude", "latitude")
+                   if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InvalidInput.one("header", f"missing column(s): {', '.join(missing)}")
+        rows = list(reader)
+    except csv.Error as exc:  # e.g. a bare carriage return outside quotes: the rows cannot be told apart
+        raise InvalidInput.one("body", f"CSV line {reader.line_num}: {exc}; quote cells that hold line breaks") from None
+    items: list[Any] = []
+    refused: dict[int, list[FieldProblem]] = {}
+    for i, row in enumerate(rows):
+        surplus = row.pop(None, None)
+        if surplus:  # a shifted row would put every later value under the wrong column
+            refused[i] = [FieldProblem("row", f"{len(surplus)} cell(s) beyond the header's "
+                                                      f"{len(reader.fieldnames or [])} columns: {surplus!r}")]
+        items.append({k: v for k, v in row.items() if v not in ("", None)})
+    return await run_in_threadpool(_batch, ctx, adapter, items, refused)

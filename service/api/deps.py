@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from service.api.auth import Gatekeeper
 from service.context import Principal, ServiceContext
 from service.domain.access import Permission, Role, allows
 from service.domain.catalog import Channel
@@ -27,8 +28,9 @@ def bearer_token(request: Request) -> str | None:
     return request.headers.get("x-api-key") or request.query_params.get("api_key")
 
 
-def principal(request: Request, ctx: ContextDep) -> Principal:
-    return ctx.authenticate(bearer_token(request))
+def principal(request: Request) -> Principal:
+    gatekeeper: Gatekeeper = request.app.state.gatekeeper
+    return gatekeeper.authenticate(request, bearer_token(request))
 
 
 PrincipalDep = Annotated[Principal, Depends(principal)]
@@ -57,3 +59,6 @@ def check_channel(who: Principal, channel: Channel) -> None:
 Reader = Annotated[Principal, require(Permission.READ)]
 Dispatcher = Annotated[Principal, require(Permission.DISPATCH)]
 GisEditor = Annotated[Principal, require(Permission.EDIT_BOUNDARIES)]
+KeyManager = Annotated[Principal, require(Permission.MANAGE_KEYS)]
+Auditor = Annotated[Principal, require(Permission.READ_AUDIT)]
+DeviceIssuer = Annotated[Principal, require(Permission.ISSUE_DEVICE_TOKENS)]

@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from service.api import present
+from service.api.bounds import DbInt, IncidentId
 from service.api.deps import ContextDep, Dispatcher, Reader
-from service.domain.errors import NotFound
+from service.domain.errors import InvalidInput, NotFound
 from service.domain.gridcodes import Level
 from service.domain.lifecycle import Action, ActionRequest
 from service.domain.recommend import best_eta
@@ -34,12 +35,12 @@ class ActionBody(BaseModel):
         {"action": "mark_duplicate", "version": 1, "duplicate_of": 812}]})
 
     action: Action
-    version: int = Field(description="The case version you saw; a stale one gets 409 with the current state")
+    version: DbInt = Field(description="The case version you saw; a stale one gets 409 with the current state")
     note: str | None = Field(None, max_length=2000)
-    unit_id: int | None = Field(None, description="dispatch / reassign: the unit to send")
+    unit_id: DbInt | None = Field(None, description="dispatch / reassign: the unit to send")
     departments: list[str] = Field(default_factory=list, description="whistle: line departments to call in")
     department: str | None = Field(None, description="department_acknowledge: which department reports")
-    duplicate_of: int | None = Field(None, description="mark_duplicate: the original case")
+    duplicate_of: DbInt | None = Field(None, description="mark_duplicate: the original case")
 
 
 @router.post("/incidents/{incident_id}/actions", summary="A lifecycle action on a case",
@@ -47,7 +48,7 @@ class ActionBody(BaseModel):
                          "otherwise) and its version (two operators at once: one wins, the other gets 409). "
                          "Recorded with actor, time and note, and appended to the live stream.",
              responses={409: {"description": "illegal transition or someone acted first"}})
-def act(incident_id: int, body: ActionBody, who: Dispatcher, ctx: ContextDep) -> dict[str, Any]:
+def act(incident_id: IncidentId, body: ActionBody, who: Dispatcher, ctx: ContextDep) -> dict[str, Any]:
     record = ctx.dispatch.act(incident_id, ActionRequest(
         action=body.action, actor=f"{who.role.value}:{who.name}", version=body.version, note=body.note,
         unit_id=body.unit_id, departments=tuple(body.departments), department=body.department,
@@ -56,7 +57,7 @@ def act(incident_id: int, body: ActionBody, who: Dispatcher, ctx: ContextDep) ->
 
 
 @router.get("/incidents/{incident_id}/history", summary="Every action on a case, oldest first")
-def history(incident_id: int, who: Reader, ctx: ContextDep) -> list[dict[str, Any]]:
+def history(incident_id: IncidentId, who: Reader, ctx: ContextDep) -> list[dict[str, Any]]:
     with ctx.db.read() as session:
         if incident_store.get(session=session, incident_id=incident_id) is None:
             raise NotFound(f"incident {incident_id} does not exist")
@@ -64,7 +65,7 @@ def history(incident_id: int, who: Reader, ctx: ContextDep) -> list[dict[str, An
 
 
 @router.get("/incidents/{incident_id}/recommendations", summary="Available units ranked by ETA, with reasons")
-def recommendations(incident_id: int, who: Reader, ctx: ContextDep,
+def recommendations(incident_id: IncidentId, who: Reader, ctx: ContextDep,
                     limit: int = Query(10, ge=1, le=100)) -> dict[str, Any]:
     with ctx.db.read() as session:
         row = incident_store.get(session=session, incident_id=incident_id)
@@ -75,7 +76,7 @@ def recommendations(incident_id: int, who: Reader, ctx: ContextDep,
 
 
 @router.get("/coverage/reachability", summary="Micro-grids no available unit can reach in time right now")
-def reachability(who: Reader, ctx: ContextDep, minutes: float = Query(10, gt=0, le=120)) -> dict[str, Any]:
+def reachability(who: Reader, ctx: ContextDep, minutes: float = Query(10, gt=0, le=120, allow_inf_nan=False)) -> dict[str, Any]:
     with ctx.db.read() as session:
         rows = area_store.list_areas(session=session, level=Level.MICRO_GRID)
     centroids = shapely.centroid(shapely.from_wkb([r.geometry_wkb for r in rows]))
@@ -90,5 +91,7 @@ def reachability(who: Reader, ctx: ContextDep, minutes: float = Query(10, gt=0, 
 async def patrol(who: Reader, ctx: ContextDep, day: date = Query(description="local date, Asia/Shanghai"),
                  grid: str | None = Query(None, description="one grid code; all grids when absent")) -> dict[str, Any]:
     start = datetime.combine(day, datetime.min.time(), LOCAL_TZ)
+    if day in (date.min, date.max):  # its local midnight or the next one falls outside the years 1-9999 in UTC
+        raise InvalidInput.one("day", f"{day.isoformat()} is outside the calendar this service can count in")
     return await run_in_threadpool(lambda: patrol_coverage(db=ctx.db, locator=ctx.locator(), start=start,
                                                            end=start + timedelta(days=1), grid=grid))

@@ -9,7 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.domain.errors import AccessDenied, Conflict, FieldProblem, InvalidInput, NotFound
+from service.domain.errors import AccessDenied, Conflict, FieldProblem, InvalidInput, NotFound, Throttled
+from service.domain.throttle import retry_after_header
 
 
 def error_body(status: int, message: str, problems: list[FieldProblem] | None = None,
@@ -35,34 +36,59 @@ def problems_from_pydantic(errors: Any, *, skip: int = 0) -> list[FieldProblem]:
     return out
 
 
+OGC_PREFIX = "/ogcapi"
+OPEN311_PREFIX = "/open311"
+OGC_CODES = {400: "InvalidParameterValue", 401: "NotAuthorized", 403: "Forbidden", 404: "NotFound",
+             409: "Conflict", 413: "PayloadTooLarge", 422: "InvalidParameterValue", 429: "TooManyRequests"}
+
+
+def respond(request: Request, status: int, message: str, problems: list[FieldProblem] | None = None, *,
+            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    """One error in the shape the route's standard defines: OGC's exception, Open311's list, ours elsewhere."""
+    path = request.url.path
+    if path.startswith(OGC_PREFIX):
+        status = 400 if status == 422 else status  # OGC API - Features answers bad parameters with 400
+        return JSONResponse({"code": OGC_CODES.get(status, "ServerError"), "description": message},
+                            status_code=status, headers=headers)
+    if path.startswith(OPEN311_PREFIX):
+        status = 400 if status == 422 else status
+        return JSONResponse([{"code": status, "description": message}], status_code=status, headers=headers)
+    return JSONResponse(error_body(status, message, problems, **extra), status_code=status, headers=headers)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(InvalidInput)
-    async def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
-        return JSONResponse(error_body(422, exc.message, exc.problems), status_code=422)
+    async def _invalid(request: Request, exc: InvalidInput) -> JSONResponse:
+        return respond(request, 422, exc.message, exc.problems)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         skip = 1  # 'body' / 'query' / 'header'
         problems = problems_from_pydantic(exc.errors(), skip=skip)
         message = "; ".join(f"{p.field}: {p.reason}" for p in problems)
-        return JSONResponse(error_body(422, message, problems), status_code=422)
+        return respond(request, 422, message, problems)
 
     @app.exception_handler(NotFound)
-    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return JSONResponse(error_body(404, exc.message), status_code=404)
+    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return respond(request, 404, exc.message)
 
     @app.exception_handler(Conflict)
-    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
-        return JSONResponse(error_body(409, exc.message, current=exc.current, allowed=exc.allowed),
-                            status_code=409)
+    async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
+        return respond(request, 409, exc.message, current=exc.current, allowed=exc.allowed)
 
     @app.exception_handler(AccessDenied)
-    async def _denied(_: Request, exc: AccessDenied) -> JSONResponse:
+    async def _denied(request: Request, exc: AccessDenied) -> JSONResponse:
         status = 403 if exc.authenticated else 401
         headers = {} if exc.authenticated else {"WWW-Authenticate": 'Bearer realm="gridcommand"'}
-        return JSONResponse(error_body(status, exc.message), status_code=status, headers=headers)
+        return respond(request, status, exc.message, headers=headers)
+
+    @app.exception_handler(Throttled)
+    async def _throttled(request: Request, exc: Throttled) -> JSONResponse:
+        return respond(request, 429, exc.message, headers={"Retry-After": retry_after_header(exc.retry_after_s)})
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(error_body(exc.status_code, str(exc.detail)), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's own "error parsing the body": name the field like every other refusal
+            problem = FieldProblem("body", f"{exc.detail}: not valid JSON or form data")
+            return respond(request, 422, f"body: {problem.reason}", [problem])
+        return respond(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from service.api import present
+from service.api.bounds import IncidentId, Offset, UtcTime
 from service.api.deps import ContextDep, Reader
 from service.domain.catalog import Channel
 from service.domain.errors import NotFound
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
 
 @router.get("/{incident_id}", summary="One incident")
-def get_incident(incident_id: int, who: Reader, ctx: ContextDep) -> dict[str, Any]:
+def get_incident(incident_id: IncidentId, who: Reader, ctx: ContextDep) -> dict[str, Any]:
     with ctx.db.read() as session:
         row = incident_store.get(session=session, incident_id=incident_id)
         if row is None:
@@ -34,8 +34,8 @@ def list_incidents(who: Reader, ctx: ContextDep,
                    open_only: bool = Query(False, alias="open"),
                    channel: Channel | None = None, category: str | None = None,
                    micro_grid: str | None = None, grid: str | None = None, community: str | None = None,
-                   since: AwareDatetime | None = None, until: AwareDatetime | None = None,
-                   limit: int = Query(100, ge=1, le=5000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                   since: UtcTime | None = None, until: UtcTime | None = None,
+                   limit: int = Query(100, ge=1, le=5000), offset: Offset = 0) -> dict[str, Any]:
     q = select(IncidentRow).order_by(IncidentRow.id.desc()).limit(limit).offset(offset)
     statuses = set(status or []) | (set(OPEN_STATUSES) if open_only else set())
     if statuses:

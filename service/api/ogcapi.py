@@ -7,6 +7,7 @@ so paging keeps working.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 from service.api import present
 from service.api.deps import ContextDep, Reader
 from service.context import Principal, ServiceContext
+from service.domain.bounds import ID_MAX
 from service.domain.errors import InvalidInput, NotFound
 from service.domain.gridcodes import Level
 from service.store import areas as area_store
@@ -115,6 +117,8 @@ def _parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
         parts = [float(p) for p in text.split(",")]
     except ValueError:
         raise InvalidInput.one("bbox", "must be four numbers: minLon,minLat,maxLon,maxLat") from None
+    if not all(math.isfinite(p) for p in parts):
+        raise InvalidInput.one("bbox", "NaN and infinity are not coordinates")
     if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
         raise InvalidInput.one("bbox", "must be four numbers: minLon,minLat,maxLon,maxLat")
     return parts[0], parts[1], parts[2], parts[3]
@@ -165,7 +169,7 @@ def _areas(session: Any, level: Level, when: tuple[datetime | None, datetime | N
 
 @router.get("/collections/{cid}/items", summary="Features, paged, with an optional bbox and datetime")
 def items(cid: str, request: Request, who: Reader, ctx: ContextDep,
-          limit: int = Query(1000, ge=1, le=10000), offset: int = Query(0, ge=0),
+          limit: int = Query(1000, ge=1, le=10000), offset: int = Query(0, ge=0, le=ID_MAX),
           bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat (CRS84)"),
           datetime_: str | None = Query(None, alias="datetime", description=(
               "Boundaries valid at an instant (2026-03-01T00:00:00Z), on a date (2026-03-01) or at some time in "
@@ -234,7 +238,7 @@ def item(cid: str, fid: str, who: Reader, ctx: ContextDep) -> Response:
             if building is None:
                 raise NotFound(f"feature {fid!r} is not in {cid}")
             return _json(_building_feature(building), GEOJSON)
-        incident = incident_store.get(session=session, incident_id=int(fid)) if fid.isdigit() else None
+        incident = incident_store.get(session=session, incident_id=int(fid)) if fid.isdigit() and int(fid) <= ID_MAX else None
         if incident is None:
             raise NotFound(f"feature {fid!r} is not in {cid}")
         return _json(present.incident_feature(incident_store.as_dict(incident), who, ctx), GEOJSON)

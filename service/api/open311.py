@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -21,13 +22,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from service.api.auth import Gatekeeper
 from service.api.deps import bearer_token
 from service.context import Principal, ServiceContext
 from service.domain.access import Permission, Role, allows
+from service.domain.bounds import ID_MAX, to_utc
 from service.domain.catalog import CATEGORIES, Channel
-from service.domain.errors import AccessDenied, GridCommandError, InvalidInput, NotFound
+from service.domain.errors import AccessDenied, GridCommandError, InvalidInput, NotFound, Throttled
 from service.domain.incident import IncidentDraft
 from service.domain.lifecycle import OPEN_STATUSES
+from service.domain.throttle import retry_after_header
 from service.store import incidents as incident_store
 from service.store.models import IncidentRow
 
@@ -48,6 +52,10 @@ def _spec_errors(handler: Callable[..., Any]) -> Callable[..., Any]:
             return await handler(request, *args, **kwargs)
         except InvalidInput as exc:
             return _error(400, exc.message)
+        except Throttled as exc:
+            response = _error(429, exc.message)
+            response.headers["Retry-After"] = retry_after_header(exc.retry_after_s)
+            return response
         except AccessDenied as exc:
             return _error(403 if exc.authenticated else 401, exc.message)
         except NotFound as exc:
@@ -69,12 +77,22 @@ def _ctx(request: Request) -> ServiceContext:
 
 def _caller(request: Request, form: dict[str, Any] | None = None) -> Principal:
     token = (form or {}).get("api_key") or bearer_token(request)
-    return _ctx(request).authenticate(token)
+    gatekeeper: Gatekeeper = request.app.state.gatekeeper
+    return gatekeeper.authenticate(request, token)
 
 
-def _may_read(who: Principal) -> None:
-    if not (allows(who.role, Permission.READ) or (who.role is Role.FEED and who.channel == Channel.OPEN311.value)):
-        raise AccessDenied(f"a {who.role.value} key may not read Open311 requests", authenticated=True)
+def _readable_channel(request: Request) -> str | None:
+    """Which channel's requests the caller may list: None for all (a reader's key); a feed key its own
+    channel only; no key at all the residents' own Open311 requests, whose public fields carry no
+    personal data (the spec's GET needs no key, and its client libraries send none)."""
+    if not bearer_token(request):
+        return Channel.OPEN311.value
+    who = _caller(request)
+    if allows(who.role, Permission.READ):
+        return None
+    if who.role is Role.FEED:
+        return who.channel
+    raise AccessDenied(f"a {who.role.value} key may not read Open311 requests", authenticated=True)
 
 
 def _service(code: str) -> dict[str, Any]:
@@ -104,7 +122,6 @@ def _request_json(row: IncidentRow) -> dict[str, Any]:
 @_spec_errors
 async def services(request: Request, fmt: str | None = None) -> Any:
     _format(fmt)
-    _may_read(_caller(request))
     return [_service(code) for code in CATEGORIES]
 
 
@@ -112,7 +129,6 @@ async def services(request: Request, fmt: str | None = None) -> Any:
 @_spec_errors
 async def service_definition(request: Request, code: str, fmt: str | None = None) -> Any:
     _format(fmt)
-    _may_read(_caller(request))
     if code not in CATEGORIES:
         raise NotFound(f"service_code {code!r} does not exist")
     return {"service_code": code, "attributes": []}
@@ -133,7 +149,7 @@ async def service_definition(request: Request, code: str, fmt: str | None = None
 @_spec_errors
 async def create_request(request: Request, fmt: str | None = None) -> Any:
     _format(fmt)
-    form = dict(await request.form())
+    form = await _form(request)
     who = _caller(request, form)
     if not allows(who.role, Permission.POST_CHANNEL, key_channel=who.channel, channel=Channel.OPEN311):
         raise AccessDenied(f"a {who.role.value} key{' of channel ' + who.channel if who.channel else ''} "
@@ -145,6 +161,17 @@ async def create_request(request: Request, fmt: str | None = None) -> Any:
         raise InvalidInput(outcome.problems)
     notice = ("已收到，与先前的同一问题合并处理" if outcome.duplicate_of else "已收到，指挥中心将尽快派员处置")
     return [{"service_request_id": str(outcome.id), "service_notice": notice, "account_id": form.get("account_id")}]
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    """The POST's fields; a form-encoded body must decode as UTF-8 (a resident's text is never guessed at)."""
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        body = await request.body()
+        try:
+            return dict(parse_qsl(body.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict"))
+        except UnicodeDecodeError:
+            raise InvalidInput.one("body", "form fields must be percent-encoded UTF-8") from None
+    return dict(await request.form())
 
 
 def _draft(form: dict[str, Any], idempotency_key: str | None, now: datetime) -> IncidentDraft:
@@ -182,12 +209,14 @@ def _draft(form: dict[str, Any], idempotency_key: str | None, now: datetime) -> 
 @_spec_errors
 async def list_requests(request: Request, fmt: str | None = None) -> Any:
     _format(fmt)
-    _may_read(_caller(request))
+    channel = _readable_channel(request)
     q = request.query_params
     query = select(IncidentRow).order_by(IncidentRow.id.desc()).limit(MAX_LISTED)
+    if channel is not None:
+        query = query.where(IncidentRow.channel == channel)
     if q.get("service_request_id"):
         ids = [p.strip() for p in q["service_request_id"].split(",") if p.strip()]
-        if not all(i.isdigit() for i in ids):
+        if not all(i.isdigit() and int(i) <= ID_MAX for i in ids):
             raise InvalidInput.one("service_request_id", "must be comma-separated request ids")
         query = query.where(IncidentRow.id.in_([int(i) for i in ids]))
     else:
@@ -219,13 +248,13 @@ async def list_requests(request: Request, fmt: str | None = None) -> Any:
 @_spec_errors
 async def get_request(request: Request, request_id: str, fmt: str | None = None) -> Any:
     _format(fmt)
-    _may_read(_caller(request))
-    if not request_id.isdigit():
+    channel = _readable_channel(request)
+    if not request_id.isdigit() or int(request_id) > ID_MAX:
         raise NotFound(f"service_request_id {request_id!r} does not exist")
     ctx = _ctx(request)
     with ctx.db.read() as session:
         row = incident_store.get(session=session, incident_id=int(request_id))
-        if row is None:
+        if row is None or (channel is not None and row.channel != channel):
             raise NotFound(f"service_request_id {request_id} does not exist")
         return [_request_json(row)]
 
@@ -237,5 +266,8 @@ def _date(text: str | None, field: str) -> datetime | None:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput.one(field, f"{text!r} is not a W3C date-time") from None
-    return value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
+    value = value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
+    if to_utc(value) is None:
+        raise InvalidInput.one(field, f"{text!r} is outside the years 1-9999 in UTC")
+    return value
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from service.api.auth import actor_of
 from service.context import Principal, ServiceContext
 from service.domain.access import Permission, allows, mask_attributes, mask_name, mask_phone
 from service.domain.lifecycle import CaseStatus
@@ -19,6 +20,8 @@ def incident(d: dict[str, Any], who: Principal, ctx: ServiceContext) -> dict[str
         out["reporter_phone"] = mask_phone(d.get("reporter_phone"))
         if "attributes" in d:
             out["attributes"] = mask_attributes(d["attributes"])
+    elif d.get("reporter_name") or d.get("reporter_phone"):  # PIPL: unmasked personal data read, recorded
+        ctx.audit.personal_data_read(actor_of(who), int(d["id"]))
     if d.get("category") and d.get("received_at"):
         now = ctx.clock.now()
         received = d["received_at"]

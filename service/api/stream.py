@@ -17,6 +17,7 @@ from service.api import present
 from service.api.deps import ContextDep, Reader
 from service.api.exercises import exercise_badge
 from service.context import Principal, ServiceContext
+from service.domain.bounds import ID_MAX
 from service.domain.errors import InvalidInput
 from service.domain.events import LoggedEvent
 from service.domain.gridcodes import Level
@@ -100,9 +101,9 @@ def _parse_layers(text: str) -> list[SnapshotLayer]:
                        'id: 42\nevent: incident.created\ndata: {"id": 42, "kind": "incident.created", ...}\n\n'}}}})
 async def stream(request: Request, who: Reader, ctx: ContextDep,
                  last_event_id: str | None = Header(None, alias="Last-Event-ID"),
-                 after: int | None = Query(None, ge=0, description="Start after this event id")) -> StreamingResponse:
+                 after: int | None = Query(None, ge=0, le=ID_MAX, description="Start after this event id")) -> StreamingResponse:
     if last_event_id is not None:
-        if not last_event_id.strip().isdigit():
+        if not last_event_id.strip().isdigit() or int(last_event_id) > ID_MAX:
             raise InvalidInput.one("Last-Event-ID", f"{last_event_id!r} is not an event id")
         start = int(last_event_id)
     elif after is not None:

@@ -17,7 +17,7 @@ from service.domain.incident import IncidentDraft
 
 
 class CityCase(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{
         "case_no": "SZCG-330108-2026-0098123", "reported_at": "2026-11-21T10:15:32+08:00",
         "case_class": "component", "major_code": "01", "minor_code": "03",
         "component_id": "3301080103000417", "description": "雨水井盖破损下陷，位于非机动车道",

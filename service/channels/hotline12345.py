@@ -22,7 +22,7 @@ COORD_TYPES = {"wgs84": "WGS84", "gcj02": "GCJ02", "bd09": "BD09", "cgcs2000": "
 
 
 class WorkOrder(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{
         "order_no": "HZ12345-20261121-004512", "accepted_at": "2026-11-21T08:47:00+08:00",
         "appeal_type": "投诉", "subject": "占道经营", "content": "江二社区菜场门口早市摊贩占用人行道，行人只能走机动车道",
         "address": "滨江区浦沿街道江二社区农贸市场北门", "longitude": 120.15934, "latitude": 30.15822,

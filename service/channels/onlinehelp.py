@@ -15,7 +15,7 @@ HELP_TYPES: dict[str, str] = {"老人走失": "L0301", "开锁": "L0302", "困�
 
 
 class HelpRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{
         "request_id": "WSQZ-7f3a9c21", "submitted_at": "2026-11-21T16:02:45+08:00", "help_type": "老人走失",
         "message": "我父亲78岁，有阿尔茨海默症，下午三点从冠山小区出门未归，穿灰色外套",
         "position": {"x": 120.14873, "y": 30.16614, "crs": "GCJ02"}, "address": "冠山小区南门",

@@ -25,7 +25,7 @@ ALARM_TYPES: dict[str, str] = {
 
 
 class Transfer110(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{
         "alarm_no": "J3301082026112100137", "alarm_time": "2026-11-21T21:04:10+08:00",
         "alarm_type": "FJW-JF-LL", "content": "楼上装修噪音持续到晚上九点，双方发生争执，需社区调解",
         "address": "浦沿街道东冠社区东冠公寓3幢", "position": {"x": 120.16325, "y": 30.17102, "crs": "GCJ02"},

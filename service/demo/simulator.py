@@ -66,6 +66,8 @@ class FeedSimulator:
         self.rng = random.Random(seed)
         self.keys = {ch: ctx.create_key(name=f"simulator {ch.value}", role=Role.FEED, channel=ch)
                      for ch in CHANNEL_WEIGHTS}
+        # Positions are relayed as the center's GPS gateway would: a device id alone no longer moves a unit.
+        self.gps_key = ctx.create_key(name="simulator gps", role=Role.FEED, channel=Channel.GPS_GATEWAY)
         with ctx.db.read() as session:
             rows = area_store.list_areas(session=session, level=Level.MICRO_GRID)
             self.micro_grids = [shapely.from_wkb(r.geometry_wkb) for r in rows]
@@ -114,7 +116,9 @@ class FeedSimulator:
                                             "lon": f"{lon:.7f}", "speed": f"{speed / 0.514444:.2f}",
                                             "bearing": f"{bearing:.0f}", "batt": 80})
             try:
-                with urllib.request.urlopen(f"{self.base_url}/osmand?{query}", timeout=5) as response:
+                request = urllib.request.Request(f"{self.base_url}/osmand?{query}",
+                                                 headers={"Authorization": f"Bearer {self.gps_key}"})
+                with urllib.request.urlopen(request, timeout=5) as response:
                     response.read()
             except (urllib.error.URLError, OSError):
                 self.failures += 1

@@ -13,6 +13,7 @@ class Role(StrEnum):
     TRAINER = "trainer"        # replays past days as exercises
     VIEWER = "viewer"          # watches the map
     FEED = "feed"              # one channel's gateway; posts to that channel only
+    ADMIN = "admin"            # 系统管理员: keys and the audit trail, nothing operational
 
 
 class Permission(StrEnum):
@@ -23,15 +24,22 @@ class Permission(StrEnum):
     REPLAY = "replay"
     SEE_PERSONAL_DATA = "see_personal_data"
     POST_POSITIONS = "post_positions"
+    MANAGE_KEYS = "manage_keys"
+    READ_AUDIT = "read_audit"
+    ISSUE_DEVICE_TOKENS = "issue_device_tokens"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset({Permission.READ, Permission.POST_CHANNEL, Permission.DISPATCH,
-                              Permission.SEE_PERSONAL_DATA, Permission.POST_POSITIONS}),
+                              Permission.SEE_PERSONAL_DATA, Permission.POST_POSITIONS,
+                              Permission.ISSUE_DEVICE_TOKENS}),
     Role.GIS_EDITOR: frozenset({Permission.READ, Permission.EDIT_BOUNDARIES}),
     Role.TRAINER: frozenset({Permission.READ, Permission.REPLAY}),
     Role.VIEWER: frozenset({Permission.READ}),
     Role.FEED: frozenset({Permission.POST_CHANNEL, Permission.POST_POSITIONS}),
+    # Separation of duties: the administrator sees the map but not reporters' data, and dispatches nothing.
+    Role.ADMIN: frozenset({Permission.READ, Permission.MANAGE_KEYS, Permission.READ_AUDIT,
+                           Permission.ISSUE_DEVICE_TOKENS}),
 }
 
 

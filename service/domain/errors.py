@@ -72,3 +72,11 @@ class ItemOutcome:
     @property
     def accepted(self) -> bool:
         return not self.problems
+
+
+class Throttled(GridCommandError):
+    """Too many attempts from one client or device (HTTP 429 with Retry-After seconds)."""
+
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -18,6 +18,7 @@ class EventKind(StrEnum):
     SLA_WARNING = "sla.warning"
     SLA_BREACHED = "sla.breached"
     KEY_REVOKED = "key.revoked"  # payload {"key_id": int}: every process drops the key from its cache
+    KEY_LOCKED = "key.locked"  # payload {"key_id": int}: too many failed attempts; dropped like a revoked key
 
 
 class Subject(StrEnum):

@@ -6,13 +6,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from service.domain import coords
+from service.domain import bounds, coords
 from service.domain.catalog import CATEGORIES, Channel, Priority
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.geography import Locator, Placement
 
 MAX_DESCRIPTION = 4000
-FUTURE_TOLERANCE = timedelta(minutes=5)
+FUTURE_TOLERANCE = bounds.FUTURE_TOLERANCE
+# A report older than this is a sender's mistake (a wrong year, an unset clock), not a case to act on.
+REPORT_HORIZON = timedelta(days=365)
 
 
 @dataclass
@@ -52,13 +54,13 @@ class NormalizedIncident:
     received_at: datetime
 
 
-def normalize(drafts: list[IncidentDraft], *, locator: Locator, now: datetime
-              ) -> list[NormalizedIncident | list[FieldProblem]]:
+def normalize(drafts: list[IncidentDraft], *, locator: Locator, now: datetime,
+              horizon: timedelta = REPORT_HORIZON) -> list[NormalizedIncident | list[FieldProblem]]:
     """Check each draft, convert its point to the stored CRS and place it; problems per item."""
     results: list[NormalizedIncident | list[FieldProblem]] = [[] for _ in drafts]
     crs_of: list[coords.SourceCrs | None] = []
     for i, d in enumerate(drafts):
-        problems = _check_fields(d, now)
+        problems = _check_fields(d, now, horizon)
         crs: coords.SourceCrs | None = None
         try:
             crs = coords.parse_crs(d.crs, field=d.field_name("crs"))
@@ -90,7 +92,7 @@ def normalize(drafts: list[IncidentDraft], *, locator: Locator, now: datetime
     return results
 
 
-def _check_fields(d: IncidentDraft, now: datetime) -> list[FieldProblem]:
+def _check_fields(d: IncidentDraft, now: datetime, horizon: timedelta) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
 
     def bad(name: str, reason: str) -> None:
@@ -108,8 +110,11 @@ def _check_fields(d: IncidentDraft, now: datetime) -> list[FieldProblem]:
         bad("description", f"is longer than {MAX_DESCRIPTION} characters")
     if d.reported_at.tzinfo is None:
         bad("reported_at", "has no time zone; send ISO 8601 with an offset, e.g. +08:00")
-    elif d.reported_at > now + FUTURE_TOLERANCE:
-        bad("reported_at", f"{d.reported_at.isoformat()} is in the future")
+    else:
+        late_or_early = bounds.plausible_time(d.reported_at, now=now, horizon=horizon,
+                                              field=d.field_name("reported_at"), what="report")
+        if late_or_early is not None:
+            problems.append(late_or_early)
     if d.x is None or d.y is None:
         bad("x" if d.x is None else "y", "a position is required")
     if d.priority is not None and d.priority not in {p.value for p in Priority}:

@@ -20,6 +20,7 @@ from pyproj import CRS
 from shapely.geometry import MultiPolygon, Polygon
 
 from service.domain import coords
+from service.domain.bounds import ID_MAX
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.gridcodes import CODE_LENGTH, DEFAULT_LAYOUT, PARENT_LEVEL, CodeLayout, Level, code_lengths, parse_code
 
@@ -86,7 +87,7 @@ def read_boundaries(data: bytes, *, fmt: FileFormat, level: Level, mapping: Fiel
             problems.append(FieldProblem(f"{where}.{mapping.column('code')}", f"code {code} appears twice"))
         seen.add(code)
         if geom is None or not isinstance(geom, Polygon | MultiPolygon) or geom.is_empty:
-            problems.append(FieldProblem(f"{where}.geometry", "must be a polygon"))
+            problems.append(FieldProblem(f"{where}.geometry", "must be a polygon of finite coordinates"))
             continue
         if not geom.is_valid:
             problems.append(FieldProblem(f"{where}.geometry", f"invalid polygon: {shapely.is_valid_reason(geom)}"))
@@ -98,8 +99,17 @@ def read_boundaries(data: bytes, *, fmt: FileFormat, level: Level, mapping: Fiel
             problems.append(FieldProblem(f"{where}.{mapping.column('parent_code')}",
                                          f"parent {parent} is not a known {PARENT_LEVEL[level].value}"))
         households = value("households", i)
+        if households is not None:
+            try:
+                households = int(households)
+            except (TypeError, ValueError, OverflowError):
+                households = -1
+            if not 0 <= households <= ID_MAX:
+                problems.append(FieldProblem(f"{where}.{mapping.column('households')}",
+                                             f"{value('households', i)!r} is not a count of households"))
+                continue
         rows.append({"code": code, "level": level, "name": str(value("name", i) or code), "parent_code": parent,
-                     "households": int(households) if households is not None else None, "geometry": geom})
+                     "households": households, "geometry": geom})
     if problems:
         raise InvalidInput(problems)
     return rows
@@ -111,7 +121,7 @@ def read_roads(data: bytes, *, fmt: FileFormat, name_field: str | None = None,
     names, values, geoms = _read_file(data, fmt, layer)
     if name_field and name_field not in values:
         raise InvalidInput.one("name_field", f"the file has no attribute {name_field!r}; it has {names}")
-    problems = [FieldProblem(f"features[{i}].geometry", "must be a line")
+    problems = [FieldProblem(f"features[{i}].geometry", "must be a line of finite coordinates")
                 for i, g in enumerate(geoms) if g is None or g.geom_type not in ("LineString", "MultiLineString")]
     if problems:
         raise InvalidInput(problems)
@@ -130,7 +140,10 @@ def _read_file(data: bytes, fmt: FileFormat, layer: str | None) -> tuple[list[st
         except Exception as exc:  # GDAL's own errors name the file problem well
             raise InvalidInput.one("file", f"cannot read as {fmt.value}: {exc}") from None
     names = list(meta["fields"])
-    geoms = shapely.from_wkb(np.asarray(wkb, dtype=object))
+    # A geometry GEOS cannot build (an unclosed ring, NaN corners) becomes None: that feature's problem.
+    geoms = shapely.from_wkb(np.asarray(wkb, dtype=object), on_invalid="ignore")
+    geoms = np.array([g if g is None or np.isfinite(shapely.get_coordinates(g)).all() else None for g in geoms],
+                     dtype=object)
     source_crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else CRS.from_epsg(4326)
     geoms = coords.geometries_to_storage(geoms, source_crs)
     return names, dict(zip(names, columns)), geoms
@@ -163,6 +176,38 @@ def write_boundaries(rows: list[dict[str, Any]], *, fmt: FileFormat, layer: str)
         return buffer.getvalue()
 
 
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """What a Shapefile zip may unpack to: a street's boundaries are megabytes, not gigabytes."""
+
+    max_total_bytes: int = 512 * 1024 * 1024
+    max_files: int = 64
+    max_ratio: float = 200.0  # deflate reaches ~5-20x on shapefiles; bombs reach 1000x
+
+
+ARCHIVE_LIMITS = ArchiveLimits()
+
+
+def inspect_archive(entries: list[zipfile.ZipInfo], *, compressed_size: int,
+                    limits: ArchiveLimits = ARCHIVE_LIMITS) -> None:
+    """Refuse a zip by what its directory declares, before a byte is extracted.
+
+    The declared sizes are what extractall trusts too: zipfile stops a member that inflates past its
+    declared file_size ("Bad CRC" or a short read), so a lying directory cannot exceed these limits."""
+    if len(entries) > limits.max_files:
+        raise InvalidInput.one("file", f"the zip holds {len(entries)} files; at most {limits.max_files}")
+    names = [e.filename for e in entries]
+    if any(n.startswith("/") or ".." in Path(n).parts for n in names):
+        raise InvalidInput.one("file", "the zip names a path outside its own folder")
+    total = sum(e.file_size for e in entries)
+    if total > limits.max_total_bytes:
+        raise InvalidInput.one("file", f"the zip would unpack to {total} bytes uncompressed; "
+                                       f"at most {limits.max_total_bytes}")
+    if total > limits.max_ratio * max(compressed_size, 1) and total > 1024 * 1024:
+        raise InvalidInput.one("file", f"the zip would unpack to {total} bytes uncompressed from {compressed_size}: "
+                                       f"a ratio above {limits.max_ratio:g} is refused as a zip bomb")
+
+
 def _materialize(data: bytes, fmt: FileFormat, folder: Path) -> str:
     if fmt is not FileFormat.SHAPEFILE:
         path = folder / f"upload.{fmt.value}"
@@ -170,6 +215,7 @@ def _materialize(data: bytes, fmt: FileFormat, folder: Path) -> str:
         return str(path)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
+            inspect_archive(z.infolist(), compressed_size=len(data))
             z.extractall(folder)
     except zipfile.BadZipFile:
         raise InvalidInput.one("file", "a Shapefile is uploaded as a .zip of its .shp, .shx, .dbf and .prj") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from service.domain.clock import Clock
@@ -12,7 +12,7 @@ from service.domain.dedupe import Recent
 from service.domain.errors import ItemOutcome
 from service.domain.events import EventKind, NewEvent, OnCommit, Subject
 from service.domain.geography import Locator
-from service.domain.incident import IncidentDraft, NormalizedIncident, normalize
+from service.domain.incident import REPORT_HORIZON, IncidentDraft, NormalizedIncident, normalize
 from service.domain.lifecycle import CaseStatus
 from service.store import coordination
 from service.store import events as event_log
@@ -30,8 +30,10 @@ class IntakeFlow:
     """
 
     def __init__(self, *, db: Database, locator: Callable[[], Locator], index: DuplicateIndexView, clock: Clock,
-                 catch_up: Callable[[], object], on_commit: OnCommit) -> None:
+                 catch_up: Callable[[], object], on_commit: OnCommit,
+                 report_horizon: timedelta = REPORT_HORIZON) -> None:
         self._db = db
+        self._report_horizon = report_horizon
         self._locator = locator
         self._index = index
         self._clock = clock
@@ -42,7 +44,7 @@ class IntakeFlow:
     def ingest(self, drafts: Sequence[IncidentDraft]) -> list[ItemOutcome]:
         self._catch_up()  # places reports in the boundaries as the log has them now, whoever imported them
         now = self._clock.now()
-        normalized = normalize(list(drafts), locator=self._locator(), now=now)
+        normalized = normalize(list(drafts), locator=self._locator(), now=now, horizon=self._report_horizon)
         outcomes = [ItemOutcome(index=i) for i in range(len(drafts))]
         good: list[tuple[int, NormalizedIncident]] = []
         for i, result in enumerate(normalized):

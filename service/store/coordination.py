@@ -97,6 +97,11 @@ class Lease:
 
     def release(self) -> None:
         with self._lock:
+            if self._holding and self._conn is not None:
+                # Unlock before hanging up: the server frees a closed session's locks only when its backend
+                # has exited, which on a busy machine can be after the next holder has already asked.
+                with contextlib.suppress(Exception):
+                    self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
             self._drop_connection()
             if self._fd is not None:
                 os.close(self._fd)

@@ -259,6 +259,37 @@ class ApiKeyRow(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The token's public part ("gc_<prefix>_<secret>"): names the key a failed attempt was aimed at.
+    prefix: Mapped[str | None] = mapped_column(String(16), index=True, unique=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class DeviceTokenRow(Base):
+    """The secret a unit's phone sends as its OsmAnd device id; only its SHA-256 is kept."""
+
+    __tablename__ = "device_tokens"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime]
+    issued_by: Mapped[str] = mapped_column(String(128))
+
+
+class AuditRecordRow(Base):
+    """One audited event (CJIS 5.4.1.1): when, who, from where, what, and how it ended."""
+
+    __tablename__ = "audit_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(128), index=True)
+    source: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(128))
+    target: Mapped[str | None] = mapped_column(String(256))
+    outcome: Mapped[str] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class SlaAnnouncementRow(Base):

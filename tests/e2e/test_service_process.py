@@ -103,24 +103,30 @@ def test_many_clients_stream_at_once_and_idle_streams_get_heartbeats(service: Se
         assert any(line.startswith(": heartbeat") for line in lines)
 
 
-def test_a_phone_running_traccar_client_needs_only_the_server_address(data_dir: Path) -> None:
+def test_a_phone_running_traccar_client_needs_only_the_server_address_and_its_device_token(data_dir: Path) -> None:
     from tests.support.child_process import free_port
 
     port = free_port()
     service = ServiceProcess(data_dir, extra_env={"GRIDCOMMAND_OSMAND_PORT": str(port)}).start()
     try:
+        operator = {"Authorization": f"Bearer {service.operator_key}"}
+        unit = next(u for u in httpx.get(f"{service.base}/api/v1/units", headers=operator).json()
+                    if u["device_id"] == "xf01-01")
+        issued = httpx.post(f"{service.base}/api/v1/units/{unit['id']}/device-token", headers=operator).json()
+        assert issued["server_url"] == f"http://127.0.0.1:{port}"
+        fix = {"lat": "30.1655", "lon": "120.1502", "timestamp": str(int(time.time()))}
         deadline = time.monotonic() + 10
         while True:
             try:
-                r = httpx.post(f"http://127.0.0.1:{port}/", params={"id": "xf01-01", "lat": "30.1655",
-                                                                    "lon": "120.1502", "timestamp": str(int(time.time()))})
+                r = httpx.post(f"http://127.0.0.1:{port}/", params={"id": "xf01-01", **fix})
                 break
             except httpx.ConnectError:
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
-        assert r.status_code == 200
-        units = httpx.get(f"{service.base}/api/v1/units",
-                          headers={"Authorization": f"Bearer {service.operator_key}"}).json()
+        assert r.status_code == 401  # a registered id is public: it moves nothing on its own
+        r = httpx.post(f"http://127.0.0.1:{port}/", params={"id": issued["device_token"], **fix})
+        assert r.status_code == 200, r.text
+        units = httpx.get(f"{service.base}/api/v1/units", headers=operator).json()
         assert next(u for u in units if u["device_id"] == "xf01-01")["lat"] == 30.1655
     finally:
         service.stop()

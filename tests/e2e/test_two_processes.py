@@ -1,7 +1,8 @@
 """Two real service processes on one throwaway PostgreSQL cluster act as one service: each sees the
 other's writes in its duplicate matching, ranking, placement and stream; an SLA breach is announced
 once while both run and after the lease holder dies by kill -9; a stream client of the dead process
-resumes on the other with no gap and no repeat."""
+resumes on the other with no gap and no repeat; a key revoked or locked on one is refused on the other
+at once (not after the 30 s key cache)."""
 
 from __future__ import annotations
 
@@ -97,9 +98,15 @@ def _get(base: str, key: str, path: str, **params: Any) -> Any:
     return r.json()
 
 
-def _gis_editor(a: ServiceProcess, url: str) -> str:
-    return subprocess.run([sys.executable, "-m", "service", "--database-url", url, "--data-dir", str(a.data_dir),
-                           "key", "gis_editor"], cwd=PROJECT, capture_output=True, text=True, check=True).stdout.strip()
+def _cli_key(url: str, data_dir: Path, role: str, name: str) -> str:
+    return subprocess.run([sys.executable, "-m", "service", "--database-url", url, "--data-dir", str(data_dir),
+                           "key", role, "--name", name], cwd=PROJECT, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def _status(base: str, key: str) -> int:
+    return httpx.get(base + "/api/v1/snapshot", headers={"Authorization": f"Bearer {key}"},
+                     params={"layers": "units"}, timeout=10).status_code
 
 
 # Where the other story reports; the split micro-grid lies far from all of them (no duplicate links).
@@ -126,8 +133,9 @@ def test_a_split_published_on_one_process_places_the_next_report_on_the_other_in
     inside = next(d for d in draft if d["code"] == renamed)["geometry"].representative_point()
     before = _report(b.base, key, "TWO-SPLIT-1", inside.x, inside.y)  # B's locator is built and in use
     assert _get(b.base, key, f"/api/v1/incidents/{before['id']}")["micro_grid"] == target["code"]
+    editor = _cli_key(url, a.data_dir, "gis_editor", "splitter")
     effective = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()  # reports here are stamped 1 min ago
-    r = httpx.post(a.base + "/api/v1/boundaries/import", headers={"Authorization": f"Bearer {_gis_editor(a, url)}"},
+    r = httpx.post(a.base + "/api/v1/boundaries/import", headers={"Authorization": f"Bearer {editor}"},
                    data={"level": "micro_grid", "format": "geojson", "effective_at": effective, "note": "split"},
                    files={"file": ("split.geojson", as_geojson(draft))}, timeout=60)
     assert r.status_code == 200, r.text
@@ -139,6 +147,33 @@ def test_a_split_published_on_one_process_places_the_next_report_on_the_other_in
     placed = _report(b.base, key, "TWO-SPLIT-2", inside.x, inside.y)
     assert _get(b.base, key, f"/api/v1/incidents/{placed['id']}")["micro_grid"] == renamed
     assert _get(b.base, key, f"/api/v1/incidents/{before['id']}")["micro_grid"] == renamed
+
+
+# Runs before the test below, which kills A.
+def test_a_key_revoked_or_locked_on_one_process_is_refused_on_the_other_at_once(
+        pair: tuple[ServiceProcess, ServiceProcess, str]) -> None:
+    a, b, url = pair
+    admin = _cli_key(url, a.data_dir, "admin", "sysadmin")
+    wall, kiosk = _cli_key(url, a.data_dir, "viewer", "wall"), _cli_key(url, a.data_dir, "viewer", "kiosk")
+    for key in (wall, kiosk):  # both processes have both keys in their caches now (30 s)
+        assert _status(a.base, key) == _status(b.base, key) == 200
+    ids = {k["name"]: k["id"] for k in _get(a.base, admin, "/api/v1/keys")}
+
+    r = httpx.post(f"{a.base}/api/v1/keys/{ids['wall']}/revoke", headers={"Authorization": f"Bearer {admin}"})
+    assert r.status_code == 200, r.text
+    assert _status(a.base, wall) == 401  # the revoking process: from the next request on
+    eventually(lambda: _status(b.base, wall) == 401, 3.0, "B refusing the key A revoked (its cache holds it 30 s)")
+    assert _status(b.base, kiosk) == 200  # only that key
+
+    # Failed attempts against one key count together on both processes (5 in all locks it), and the
+    # lockout reaches the other process's cache too.
+    prefix = kiosk.split("_")[1]
+    for i in range(5):
+        assert _status((a, b)[i % 2].base, f"gc_{prefix}_{'x' * 32}") == 401
+    assert _status(a.base, kiosk) == 401  # the fifth failure was A's: A drops it at once
+    eventually(lambda: _status(b.base, kiosk) == 401, 3.0, "B refusing the key locked by failures on both")
+    listed = {k["name"]: k for k in _get(b.base, admin, "/api/v1/keys")}
+    assert listed["kiosk"]["locked_until"] and listed["wall"]["revoked"]
 
 
 def test_two_processes_on_one_postgresql_act_as_one_service(
@@ -178,7 +213,7 @@ def test_two_processes_on_one_postgresql_act_as_one_service(
     eventually(moved_up, 2.0, "the moved unit near the case and higher in B's ranking")
 
     # A boundary import through A changes where B places a new report.
-    editor = _gis_editor(a, url)
+    editor = _cli_key(url, a.data_dir, "gis_editor", "gis")
     zone = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "FQ77", "name": "演练"},
             "geometry": {"type": "Polygon", "coordinates": [[[120.13, 30.17], [120.14, 30.17], [120.14, 30.18],
                                                              [120.13, 30.18], [120.13, 30.17]]]}}]}

@@ -21,6 +21,7 @@ class Keys:
     gis_editor: str
     trainer: str
     feeds: dict[Channel, str]
+    admin: str = ""  # keys and the audit trail (issue 13)
 
     @property
     def gps(self) -> str:
@@ -38,7 +39,8 @@ def keys(ctx: ServiceContext) -> Keys:
         gis_editor=ctx.create_key(name="gis", role=Role.GIS_EDITOR),
         trainer=ctx.create_key(name="trainer", role=Role.TRAINER),
         feeds={ch: ctx.create_key(name=f"feed {ch}", role=Role.FEED, channel=ch)
-               for ch in Channel if ch is not Channel.OPERATOR})
+               for ch in Channel if ch is not Channel.OPERATOR},
+        admin=ctx.create_key(name="admin", role=Role.ADMIN))
 
 
 @pytest.fixture

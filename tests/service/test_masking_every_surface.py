@@ -37,6 +37,8 @@ MASKED = ("138****2345", "陈**")
 # GET routes that are not read surfaces: Traccar Client's positions (the OsmAnd protocol uses GET to write)
 # and the API's own documentation.
 NOT_READ_SURFACES = {"/osmand", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/health"}
+# Surfaces for the administrator alone (keys, the audit trail): every other role is refused with 403.
+ADMIN_ONLY = {"/api/v1/keys", "/api/v1/audit", "/api/v1/audit.csv"}
 STREAMING = {"/api/v1/stream"}  # read below, event by event
 # Surfaces that must show the operator the reporter's data (else the masking check would prove nothing).
 # Open311's requests carry no personal fields at all (GeoReport v2 GET requests has none): checked, not listed.
@@ -61,6 +63,7 @@ def key_for(keys: Keys, role: Role) -> list[tuple[str, str]]:
     by_role: dict[Role, list[tuple[str, str]]] = {
         Role.OPERATOR: [("operator", keys.operator)], Role.VIEWER: [("viewer", keys.viewer)],
         Role.GIS_EDITOR: [("gis_editor", keys.gis_editor)], Role.TRAINER: [("trainer", keys.trainer)],
+        Role.ADMIN: [("admin", keys.admin)],
         # a feed key of the channel residents report through, and of the GPS gateway
         Role.FEED: [(f"feed:{ch.value}", keys.feeds[ch]) for ch in (Channel.OPEN311, Channel.GPS_GATEWAY)],
     }
@@ -168,7 +171,9 @@ def test_every_get_route_masks_reporters_for_every_role_but_operator(client: Tes
                     r = client.get(url, params=REQUIRED_QUERY.get(path, {}), headers=keys.auth(key))
                     assert r.status_code < 500, f"{who} GET {url}: {r.status_code} {r.text[:300]}"
                     if r.status_code != 200:
-                        refused = role is not Role.TRAINER and TRAINER_ONLY.match(path) and r.status_code == 403
+                        refused = r.status_code == 403 and (
+                            (role is not Role.TRAINER and TRAINER_ONLY.match(path) is not None)
+                            or (role is not Role.ADMIN and path in ADMIN_ONLY))
                         assert role is Role.FEED or refused or r.status_code == 404, f"{who} GET {url}: {r.status_code}"
                         continue
                     body = _text(r)
@@ -183,6 +188,7 @@ def test_every_get_route_masks_reporters_for_every_role_but_operator(client: Tes
                     assert not leaked, f"{who} GET {url} shows {leaked}"
                     if CALLER_NAME[0] + "*" in body:  # where the caller appears at all, it appears masked
                         assert all(m in body for m in MASKED), f"{who} GET {url}: half-masked"
+    assert set(surfaces) >= ADMIN_ONLY, "an administrator's surface is gone: update ADMIN_ONLY"
     missing_surfaces = MUST_SHOW_OPERATOR - shown_to_operator
     assert not missing_surfaces, f"the operator should see reporters on {missing_surfaces}"
     unread = {p for p in surfaces if TRAINER_ONLY.match(p)} - read_by_trainer
