@@ -148,12 +148,14 @@ def this_exercise(request: Request) -> ExerciseSession:
 ThisExercise = Annotated[ExerciseSession, Depends(this_exercise)]
 
 
-@router.get("/exercise", summary="On an exercise process: its state, clock, cues delivered and injects")
+@router.get("/exercise", summary="On an exercise process: its state, clock, cues delivered and injects",
+            responses={404: {"description": "this is the live service, not an exercise process"}})
 def exercise_state(who: Annotated[Principal, require(Permission.READ)], session: ThisExercise) -> dict[str, Any]:
     return session.status()
 
 
-@router.post("/exercise/control", summary="On an exercise process: start, pause, resume, seek, speed, stop")
+@router.post("/exercise/control", summary="On an exercise process: start, pause, resume, seek, speed, stop",
+             responses={404: {"description": "this is the live service, not an exercise process"}})
 async def exercise_control(body: ControlBody, who: Trainer, session: ThisExercise) -> dict[str, Any]:
     return await run_in_threadpool(session.control, body.action, to=body.to, speed=body.speed)
 
