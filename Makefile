@@ -8,7 +8,7 @@ SPEED ?= 600
 PLUGIN_NAME := gridcommand
 HEADLESS := QT_QPA_PLATFORM=offscreen
 
-.PHONY: help setup run serve test bench package i18n styles lint typecheck clean
+.PHONY: help setup run serve test bench package i18n styles lint typecheck clean bench-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ test: setup ## every test: domain, API against a real database file, plugin in r
 
 bench: setup ## benchmarks, each beside a baseline measured in the same run
 	@$(HEADLESS) $(PY) -m bench
+
+bench-check: setup ## benchmarks as a gate: exit non-zero when a median misses its aim (SECTIONS="plugin" for one)
+	@$(HEADLESS) $(PY) -m bench --check $(SECTIONS)
 
 package: ## build dist/gridcommand.zip: the installable QGIS plugin with the bundled service
 	@bash scripts/package.sh $(PLUGIN_NAME)

@@ -17,9 +17,9 @@ import numpy as np
 from bench.intake import prepare_data_dir
 from bench.report import Report
 from service.demo import street as demo_street
-from tests.support.child_process import ServiceProcess
 from service.domain import coords
 from service.domain.gridcodes import Level
+from tests.support.child_process import ServiceProcess
 
 RATE = 50
 SECONDS = 12
