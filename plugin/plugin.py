@@ -23,6 +23,7 @@ from .core.local_service import LocalService
 from .core.paths import resources_dir
 from .core.queue_model import CATEGORY_NAMES
 from .core.settings import PluginSettings
+from .core.snapshot_loader import SnapshotLoader
 from .core.stream import LiveStream
 
 MENU = "&GridCommand"
@@ -55,6 +56,7 @@ class GridCommandPlugin:
         self.live: LiveMap | None = None
         self.stream: LiveStream | None = None
         self.dispatcher: Dispatcher | None = None
+        self.loader: SnapshotLoader | None = None
         self.dock: Any = None
         self.tool: Any = None
         self.status: Any = None
@@ -145,11 +147,18 @@ class GridCommandPlugin:
         self.iface.statusBarIface().addPermanentWidget(self.status)
         self.connect_action.setChecked(True)
         self.client.get("/open311/v2/services.json", self._categories)
-        self.client.get("/api/v1/snapshot", self._snapshot_loaded)
+        self.loader = SnapshotLoader(self.client, self.live)
+        self.loader.progress.connect(self.status.show_loading)
+        self.loader.finished.connect(self._snapshot_loaded)
+        self.loader.failed.connect(self._snapshot_failed)
+        self.loader.start()
         self._timer.start(1000)
 
     def disconnect(self) -> None:
         self._timer.stop()
+        if self.loader is not None:
+            self.loader.stop()
+            self.loader = None
         if self.stream is not None:
             self.stream.stop()
         if self.client is not None:
@@ -170,16 +179,16 @@ class GridCommandPlugin:
             self.connect_action.setChecked(False)
 
     @guarded
-    def _snapshot_loaded(self, result: ApiResult) -> None:
-        if self.live is None or self.stream is None:
+    def _snapshot_failed(self, message: str) -> None:
+        self.disconnect()
+        raise GridCommandPluginError(tr("Cannot load the command center: {}").format(message), level=Qgis.Critical)
+
+    @guarded
+    def _snapshot_loaded(self, last_event_id: int) -> None:
+        """Every page is on the layers: the live stream takes over from the snapshot's event id."""
+        if self.live is None or self.stream is None or self.layers is None:
             return
-        if not result.ok:
-            message = result.error
-            self.disconnect()
-            raise GridCommandPluginError(tr("Cannot load the command center: {}").format(message), level=Qgis.Critical)
-        self.live.load_snapshot(result.data)
-        self.stream.start(result.data["last_event_id"])
-        assert self.layers is not None
+        self.stream.start(last_event_id)
         extent = self.layers[LayerId.COMMUNITIES].extent()
         if not extent.isEmpty():
             self.iface.mapCanvas().setExtent(extent)

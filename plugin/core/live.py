@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections import deque
 from collections.abc import Callable
@@ -39,6 +40,7 @@ class LiveMap(QObject):
     incident_changed = pyqtSignal(dict)     # the case as it now is
     incident_removed = pyqtSignal(int)      # no longer open
     new_incident = pyqtSignal(dict)         # for the alert
+    incidents_loaded = pyqtSignal(list)     # a batch of cases from the snapshot (one signal, not one per case)
     unit_changed = pyqtSignal(dict)
     boundaries_changed = pyqtSignal()
     sla_event = pyqtSignal(dict)
@@ -54,6 +56,8 @@ class LiveMap(QObject):
         self._track_fid: dict[int, int] = {}
         self._tracks: dict[int, deque[tuple[float, float, float]]] = {}
         self.last_applied: float | None = None
+        # When each case's urgency next changes (due, then breached): a tick looks only at those that came.
+        self._thresholds: list[tuple[float, int]] = []
 
     # --- snapshot -------------------------------------------------------------------------------
     def load_snapshot(self, snapshot: dict[str, Any]) -> None:
@@ -62,15 +66,52 @@ class LiveMap(QObject):
             if layer_id.value in layers:
                 self.layers.replace_features(layer_id, layers[layer_id.value]["features"])
         if LayerId.INCIDENTS.value in layers:
-            features = [self._with_derived(f) for f in layers[LayerId.INCIDENTS.value]["features"]]
-            self._incident_fid = self.layers.replace_features(LayerId.INCIDENTS, features)
-            self.incidents = {f["properties"]["id"]: f["properties"] for f in features}
-            for props in self.incidents.values():
-                self.incident_changed.emit(props)
+            self.clear_incidents()
+            self.add_incidents(layers[LayerId.INCIDENTS.value]["features"])
         if LayerId.UNITS.value in layers:
             features = [self._unit_derived(f) for f in layers[LayerId.UNITS.value]["features"]]
             self._unit_fid = self.layers.replace_features(LayerId.UNITS, features)
             self.units = {f["properties"]["id"]: f["properties"] for f in features}
+
+    def clear_incidents(self) -> None:
+        self.layers.replace_features(LayerId.INCIDENTS, [])
+        self._incident_fid, self.incidents, self._thresholds = {}, {}, []
+
+    def add_incidents(self, features: list[dict[str, Any]]) -> None:
+        """A batch of snapshot features: one addFeatures call, one signal for the queue."""
+        layer = self.layers[LayerId.INCIDENTS]
+        fields = layer.fields()
+        fresh: list[dict[str, Any]] = []
+        for feature in features:
+            props = feature["properties"]
+            known = self.incidents.get(props["id"])
+            if known is not None:  # already here (from the stream): keep the newer state
+                if props.get("version", 0) > known.get("version", 0):
+                    self._apply_incident(props, created=False)
+                continue
+            fresh.append(self._with_derived(feature))
+        ok, added = layer.dataProvider().addFeatures(
+            [make_feature(fields, f["properties"], geometry_from_geojson(f.get("geometry"))) for f in fresh])
+        if not ok:
+            return
+        for feature, qgs in zip(fresh, added):
+            props = feature["properties"]
+            self._incident_fid[props["id"]] = qgs.id()
+            self.incidents[props["id"]] = props
+            self._schedule(props)
+        layer.updateExtents()
+        layer.triggerRepaint()
+        self.incidents_loaded.emit([f["properties"] for f in fresh])
+
+    def _schedule(self, props: dict[str, Any]) -> None:
+        deadline = props.get("breach_at")
+        if deadline is None:
+            return
+        now = self.clock()
+        if props["urgency"] == Urgency.RUNNING.value:
+            heapq.heappush(self._thresholds, (deadline - DUE_SECONDS, props["id"]))
+        elif props["urgency"] == Urgency.DUE.value or deadline > now:
+            heapq.heappush(self._thresholds, (deadline, props["id"]))
 
     def _with_derived(self, feature: dict[str, Any]) -> dict[str, Any]:
         props = dict(feature["properties"])
@@ -123,6 +164,7 @@ class LiveMap(QObject):
             if props.get("lon") is not None else QgsGeometry()
         self._upsert(LayerId.INCIDENTS, self._incident_fid, incident_id, props, geometry)
         self.incidents[incident_id] = props
+        self._schedule(props)
         layer.triggerRepaint()
         self.incident_changed.emit(props)
         if created:
@@ -183,13 +225,22 @@ class LiveMap(QObject):
 
     # --- the clock moves: countdowns cross their thresholds --------------------------------------
     def refresh_urgency(self) -> int:
-        """Recolour cases whose urgency changed since last time; returns how many changed."""
+        """Recolour cases whose urgency changed since last time; returns how many changed.
+
+        Only cases whose next threshold has come are looked at (a heap), so a tick over 100,000 open cases
+        costs what the few changing ones cost."""
         now = self.clock()
         layer = self.layers[LayerId.INCIDENTS]
         index = layer.fields().indexOf("urgency")
         style_index = layer.fields().indexOf("style")
         changes = {}
-        for incident_id, props in self.incidents.items():
+        due: set[int] = set()
+        while self._thresholds and self._thresholds[0][0] <= now:
+            due.add(heapq.heappop(self._thresholds)[1])
+        for incident_id in due:
+            props = self.incidents.get(incident_id)
+            if props is None:
+                continue
             level = urgency(props.get("breach_at"), now).value
             if level != props.get("urgency"):
                 props["urgency"] = level
@@ -198,6 +249,7 @@ class LiveMap(QObject):
                 fid = self._incident_fid.get(incident_id)
                 if fid is not None:
                     changes[fid] = {index: level, style_index: props["style"]}
+            self._schedule(props)
         if changes:
             layer.dataProvider().changeAttributeValues(changes)
             layer.triggerRepaint()

@@ -27,7 +27,7 @@ from qgis.PyQt.QtWidgets import (
 from ..core.definitions import OPEN_STATUSES
 from ..core.dispatcher import Dispatcher
 from ..core.i18n import tr
-from ..core.queue_model import CATEGORY_NAMES, ID_ROLE, IncidentQueueModel, QueueFilter
+from ..core.queue_model import CATEGORY_NAMES, ID_ROLE, IncidentQueueModel
 
 CHANNELS = ("", "police110", "hotline12345", "citymgmt", "open311", "onlinehelp", "operator")
 
@@ -40,15 +40,13 @@ class QueueDock(QDockWidget):
         self.setObjectName("GridCommandQueueDock")
         self.dispatcher = dispatcher
         self.model = IncidentQueueModel()
-        self.proxy = QueueFilter()
-        self.proxy.setSourceModel(self.model)
+        # The model keeps its own order and filters (no sorting proxy: at 100,000 rows it re-sorted per tick).
         body = QWidget(self)
         layout = QVBoxLayout(body)
         layout.addLayout(self._filters())
         self.table = QTableView(body)
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.AscendingOrder)
+        self.table.setModel(self.model)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.verticalHeader().hide()
@@ -78,13 +76,14 @@ class QueueDock(QDockWidget):
 
         dispatcher.live.incident_changed.connect(self._changed)
         dispatcher.live.incident_removed.connect(self.model.remove)
+        dispatcher.live.incidents_loaded.connect(self.model.upsert_many)
         dispatcher.live.new_incident.connect(self._alert)
         dispatcher.case_selected.connect(self._show_case)
         dispatcher.recommendations_ready.connect(self._show_units)
         dispatcher.unit_picked.connect(self._unit_picked)
         dispatcher.area_identified.connect(self._show_area)
         self._ticker = QTimer(self)
-        self._ticker.timeout.connect(self.model.tick)
+        self._ticker.timeout.connect(self.tick)
         self._ticker.start(1000)
         self._blink = QTimer(self)
         self._blink.setSingleShot(True)
@@ -94,20 +93,35 @@ class QueueDock(QDockWidget):
         row = QHBoxLayout()
         channel = QComboBox()
         channel.addItems([c or tr("all channels") for c in CHANNELS])
-        channel.currentIndexChanged.connect(lambda i: self.proxy.set_filter("channel", CHANNELS[i]))
+        channel.currentIndexChanged.connect(lambda i: self.model.set_filter("channel", CHANNELS[i]))
         status = QComboBox()
         statuses = ("",) + OPEN_STATUSES
         status.addItems([s or tr("all statuses") for s in statuses])
-        status.currentIndexChanged.connect(lambda i: self.proxy.set_filter("status", statuses[i]))
+        status.currentIndexChanged.connect(lambda i: self.model.set_filter("status", statuses[i]))
         category = QLineEdit()
         category.setPlaceholderText(tr("category code"))
-        category.textChanged.connect(lambda t: self.proxy.set_filter("category", t))
+        category.textChanged.connect(lambda t: self.model.set_filter("category", t))
         grid = QLineEdit()
         grid.setPlaceholderText(tr("grid code"))
-        grid.textChanged.connect(lambda t: self.proxy.set_filter("grid", t))
+        grid.textChanged.connect(lambda t: self.model.set_filter("grid", t))
         for widget in (channel, status, category, grid):
             row.addWidget(widget)
         return row
+
+    def visible_rows(self) -> tuple[int, int]:
+        """The first and last row on screen (-1, -2 when none)."""
+        count = self.model.rowCount()
+        if not count or not self.table.isVisible():
+            return -1, -2
+        first = max(0, self.table.rowAt(0))
+        last = self.table.rowAt(self.table.viewport().height() - 1)
+        return first, count - 1 if last < 0 else last
+
+    def tick(self) -> None:
+        """Once a second: the countdowns on screen repaint; rows off screen cost nothing."""
+        first, last = self.visible_rows()
+        if first >= 0:
+            self.model.tick(first, last)
 
     def _changed(self, incident: dict[str, Any]) -> None:
         self.model.upsert(incident)
@@ -121,18 +135,17 @@ class QueueDock(QDockWidget):
 
     def _row_selected(self, current: Any, _previous: Any) -> None:
         if current.isValid():
-            self.dispatcher.select_case(self.proxy.data(current, ID_ROLE))
+            self.dispatcher.select_case(self.model.data(current, ID_ROLE))
 
     def _zoom(self, index: Any) -> None:
-        case_id = self.proxy.data(index, ID_ROLE)
+        case_id = self.model.data(index, ID_ROLE)
         self.dispatcher.select_case(case_id)
         self.zoom_requested.emit(case_id)
 
     def select_row_of(self, case_id: int) -> None:
-        for row in range(self.proxy.rowCount()):
-            if self.proxy.data(self.proxy.index(row, 0), ID_ROLE) == case_id:
-                self.table.selectRow(row)
-                return
+        row = self.model.row_of(case_id)
+        if row is not None:
+            self.table.selectRow(row)
 
     def _show_case(self, c: dict[str, Any]) -> None:
         reporter = " ".join(filter(None, (c.get("reporter_name"), c.get("reporter_phone"))))
