@@ -37,7 +37,53 @@ class EventKind(Enum):
     SLA_BREACHED = "sla.breached"
 
 
-OPEN_STATUSES = ("received", "acknowledged", "dispatched", "en_route", "on_scene")
+@unique
+class CaseStatus(Enum):
+    RECEIVED = "received"
+    ACKNOWLEDGED = "acknowledged"
+    DISPATCHED = "dispatched"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    DUPLICATE = "duplicate"
+
+
+OPEN_STATUSES = tuple(s.value for s in (CaseStatus.RECEIVED, CaseStatus.ACKNOWLEDGED, CaseStatus.DISPATCHED,
+                                        CaseStatus.EN_ROUTE, CaseStatus.ON_SCENE))
+
+
+@unique
+class Action(Enum):
+    """Lifecycle actions the operator may send (POST /api/v1/incidents/{id}/actions)."""
+
+    ACKNOWLEDGE = "acknowledge"
+    DISPATCH = "dispatch"
+    EN_ROUTE = "en_route"
+    ARRIVE = "arrive"
+    RESOLVE = "resolve"
+    CLOSE = "close"
+    REASSIGN = "reassign"
+    ESCALATE = "escalate"
+    REFER_MEDIATION = "refer_mediation"
+    MEDIATION_FOLLOW_UP = "mediation_follow_up"
+    WHISTLE = "whistle"
+    DEPARTMENT_ACKNOWLEDGE = "department_acknowledge"
+    CANCEL = "cancel"
+    MARK_DUPLICATE = "mark_duplicate"
+
+
+@unique
+class Channel(Enum):
+    """Where a case came from (the queue filters on it)."""
+
+    POLICE_110 = "police110"
+    HOTLINE_12345 = "hotline12345"
+    CITY_MANAGEMENT = "citymgmt"
+    OPEN311 = "open311"
+    ONLINE_HELP = "onlinehelp"
+    OPERATOR = "operator"
 
 
 @unique

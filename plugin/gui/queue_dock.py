@@ -24,12 +24,12 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..core.definitions import OPEN_STATUSES
+from ..core.definitions import OPEN_STATUSES, Action, Channel
 from ..core.dispatcher import Dispatcher
 from ..core.i18n import tr
 from ..core.queue_model import CATEGORY_NAMES, ID_ROLE, IncidentQueueModel
 
-CHANNELS = ("", "police110", "hotline12345", "citymgmt", "open311", "onlinehelp", "operator")
+CHANNELS = ("", *(c.value for c in Channel))
 
 
 class QueueDock(QDockWidget):
@@ -64,14 +64,15 @@ class QueueDock(QDockWidget):
         layout.addWidget(self.units, 2)
         buttons = QHBoxLayout()
         self.acknowledge_button = QPushButton(tr("Acknowledge (A)"), body)
-        self.acknowledge_button.clicked.connect(lambda: dispatcher.act("acknowledge"))
+        self.acknowledge_button.clicked.connect(lambda: dispatcher.act(Action.ACKNOWLEDGE.value))
         self.assign_button = QPushButton(tr("Assign (Enter)"), body)
         self.assign_button.clicked.connect(dispatcher.assign)
         buttons.addWidget(self.acknowledge_button)
         buttons.addWidget(self.assign_button)
         layout.addLayout(buttons)
         self.setWidget(body)
-        QShortcut(QKeySequence("A"), body, lambda: dispatcher.act("acknowledge"), context=Qt.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("A"), body, lambda: dispatcher.act(Action.ACKNOWLEDGE.value),
+                  context=Qt.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence(Qt.Key_Return), body, dispatcher.assign, context=Qt.WidgetWithChildrenShortcut)
 
         dispatcher.live.incident_changed.connect(self._changed)
