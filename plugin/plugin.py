@@ -128,7 +128,7 @@ class GridCommandPlugin:
         from .gui.queue_dock import QueueDock
         from .gui.status_widget import ConnectionStatus
 
-        self.client = ServiceClient(self.settings.service_url, self.settings.token)
+        self.client = ServiceClient(self.settings.addresses(), self.settings.token)
         self.layers = LayerSet(QgsProject.instance())
         self.layers.add_to_project()
         self.live = LiveMap(self.layers)
@@ -137,6 +137,8 @@ class GridCommandPlugin:
         self.dispatcher.message.connect(lambda text, level: self.notify(text, level))
         self.stream.event_received.connect(self._apply)
         self.stream.state_changed.connect(self._stream_state)
+        self.client.address_changed.connect(
+            lambda url: self.notify(tr("A service process stopped answering; now on {}").format(url), Qgis.Warning, 5))
         self.live.boundaries_changed.connect(self._reload_boundaries)
         self.live.sla_event.connect(self._sla_event)
         self.dock = QueueDock(self.dispatcher, self.iface.mainWindow())
@@ -282,11 +284,14 @@ class GridCommandPlugin:
     @guarded
     def start_local_service(self) -> None:
         self.local.start(self.settings)
-        self.notify(tr("Starting the local service on {}…").format(self.settings.service_url), Qgis.Info, 3)
+        self.notify(tr("Starting the local service on {}…").format(self.settings.addresses()[0]), Qgis.Info, 3)
 
     def _local_started(self, token: str) -> None:
         self.settings.token = token
-        self.settings.save()
+        try:
+            self.settings.save()
+        except PermissionError as exc:
+            self.notify(tr("The key is used for this session only: {}").format(exc), Qgis.Warning, 8)
         self.notify(tr("Local service running"), Qgis.Success, 3)
         if self.client is None:
             self.toggle_connection()

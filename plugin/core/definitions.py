@@ -116,6 +116,7 @@ class SettingsKey:
     PYTHON = PREFIX + "python"
     DATA_DIR = PREFIX + "data_dir"
     AUTOCONNECT = PREFIX + "autoconnect"
+    AUTH_CONFIG = PREFIX + "auth_config"   # id of the QGIS auth config holding the access key
 
 
 # Fields of the live layers: (name, QVariant type name).

@@ -24,6 +24,7 @@ class ConnectionStatus(QLabel):
         self._timer.timeout.connect(self.refresh)
         self._timer.start(1000)
         stream.state_changed.connect(lambda _: self.refresh())
+        stream.client.address_changed.connect(lambda _: self.refresh())
         self.refresh()
 
     def show_loading(self, done: int, total: int) -> None:
@@ -40,4 +41,7 @@ class ConnectionStatus(QLabel):
             age = " · " + tr("last event {} s ago").format(int(time.monotonic() - self.stream.last_event_at))
         if self.loading is not None:
             age += " · " + tr("loading cases {} / {}").format(*self.loading)
-        self.setText(f'<span style="color:{COLOURS[state]}">●</span> GridCommand {names[state]}{age}')
+        where = ""
+        if len(self.stream.client.addresses) > 1:  # several processes: say which one serves us
+            where = " · " + tr("on {}").format(self.stream.address.split("://")[-1])
+        self.setText(f'<span style="color:{COLOURS[state]}">●</span> GridCommand {names[state]}{where}{age}')
