@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service import __version__
 from service.api import boundaries, channels, dispatch, errors, incidents, ogcapi, open311, stream, units
-from service.api import snapshot
+from service.api import snapshot as snapshot_api
 from service.api.limits import BodySizeLimit
 from service.context import ServiceContext
 from service.domain.clock import Clock
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app = FastAPI(title="GridCommand service", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.context = ctx
     errors.install(app)
-    for module in (channels, incidents, dispatch, units, stream, open311, boundaries, ogcapi, snapshot):
+    for module in (channels, incidents, dispatch, units, stream, open311, boundaries, ogcapi, snapshot_api):
         app.include_router(module.router)
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")

@@ -20,6 +20,7 @@ from service.api.deps import ContextDep, Reader
 from service.context import Principal, ServiceContext
 from service.domain.errors import InvalidInput, NotFound
 from service.domain.gridcodes import Level
+from service.store import area_pages
 from service.store import areas as area_store
 from service.store import incidents as incident_store
 from service.store.geojson import area_features
@@ -121,12 +122,8 @@ def items(cid: str, request: Request, who: Reader, ctx: ContextDep,
     _, level = COLLECTIONS[cid]
     with ctx.db.read() as session:
         if level is not None:
-            rows = area_store.list_areas(session=session, level=level)
-            if box:
-                geoms = shapely.from_wkb([r.geometry_wkb for r in rows])
-                rows = [r for r, hit in zip(rows, shapely.intersects(geoms, shapely.box(*box))) if hit]
-            matched = len(rows)
-            features: list[Any] = area_features(rows[offset:offset + limit])
+            rows, matched = area_pages.area_page(session=session, level=level, limit=limit, offset=offset, bbox=box)
+            features: list[Any] = area_features(rows)
         else:
             features, matched = _incident_page(session, who, ctx, box, limit, offset)
     links = [{"href": _link(request, f"/collections/{cid}/items", limit=limit, offset=offset, bbox=bbox),

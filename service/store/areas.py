@@ -22,7 +22,12 @@ def replace_areas(*, session: Session, rows: Sequence[dict[str, Any]], levels: I
         session.execute(insert(AreaRow), [
             {"code": r["code"], "level": Level(r["level"]).value, "name": r["name"], "parent_code": r.get("parent_code"),
              "households": r.get("households"), "geometry_wkb": shapely.to_wkb(r["geometry"]),
-             "attributes": r.get("attributes") or {}} for r in rows])
+             "attributes": r.get("attributes") or {}, **_bounds(r["geometry"])} for r in rows])
+
+
+def _bounds(geometry: Any) -> dict[str, float]:
+    min_lon, min_lat, max_lon, max_lat = geometry.bounds
+    return {"min_lon": min_lon, "min_lat": min_lat, "max_lon": max_lon, "max_lat": max_lat}
 
 
 def list_areas(*, session: Session, level: Level | None = None) -> list[AreaRow]:

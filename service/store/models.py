@@ -27,6 +27,13 @@ class AreaRow(Base):
     households: Mapped[int | None] = mapped_column(Integer)
     geometry_wkb: Mapped[bytes] = mapped_column(LargeBinary)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The polygon's bounding box: OGC API bbox pages filter on it in SQL (migration 0008).
+    min_lon: Mapped[float | None] = mapped_column(Float)
+    min_lat: Mapped[float | None] = mapped_column(Float)
+    max_lon: Mapped[float | None] = mapped_column(Float)
+    max_lat: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_areas_level_bounds", "level", "min_lon", "max_lon"),)
 
 
 class PersonRow(Base):
