@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from service import __version__
 from service.api import boundaries, channels, dispatch, errors, incidents, ogcapi, open311, stream, units
 from service.api import snapshot as snapshot_api
-from service.api.limits import BodySizeLimit
+from service.api.limits import FILE_UPLOAD_PATHS, BodySizeLimit
 from service.context import ServiceContext
 from service.domain.clock import Clock
 from service.settings import Settings
@@ -66,5 +66,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       larger={path: settings.max_file_upload_bytes for path in FILE_UPLOAD_PATHS})
     return app
