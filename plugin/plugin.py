@@ -13,6 +13,7 @@ from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
 from .core.client import ApiResult, ServiceClient
+from .core.crs import to_map, use_metric_crs
 from .core.definitions import AREA_LAYERS, ConnectionState, LayerId
 from .core.dispatcher import Dispatcher
 from .core.exceptions import GridCommandPluginError
@@ -25,6 +26,7 @@ from .core.queue_model import CATEGORY_NAMES
 from .core.settings import PluginSettings
 from .core.snapshot_loader import SnapshotLoader
 from .core.stream import LiveStream
+from .core.vocabulary import sla_clock_name
 
 MENU = "&GridCommand"
 LOG_TAG = "GridCommand"
@@ -193,7 +195,10 @@ class GridCommandPlugin:
         self.stream.start(last_event_id)
         extent = self.layers[LayerId.COMMUNITIES].extent()
         if not extent.isEmpty():
-            self.iface.mapCanvas().setExtent(extent)
+            project = QgsProject.instance()
+            if use_metric_crs(project, extent):
+                self.iface.mapCanvas().setDestinationCrs(project.crs())
+            self.iface.mapCanvas().setExtent(to_map(project, extent))
             self.iface.mapCanvas().refresh()
 
     @guarded
@@ -235,7 +240,7 @@ class GridCommandPlugin:
             return
         breached = [p for p in pending if p.get("state") == "breached"]
         shown = breached or pending
-        cases = ", ".join(f"#{p.get('incident_id')} {p.get('clock')}" for p in shown[:5])
+        cases = ", ".join(f"#{p.get('incident_id')} {sla_clock_name(str(p.get('clock')))}" for p in shown[:5])
         more = tr(" and {} more").format(len(shown) - 5) if len(shown) > 5 else ""
         if breached:
             self.notify(tr("SLA breached: {}{}").format(cases, more), Qgis.Critical, 8)
@@ -275,7 +280,8 @@ class GridCommandPlugin:
         canvas = self.iface.mapCanvas()
         point = QgsPointXY(case["lon"], case["lat"])
         half = 0.002
-        canvas.setExtent(QgsRectangle(point.x() - half, point.y() - half, point.x() + half, point.y() + half))
+        around = QgsRectangle(point.x() - half, point.y() - half, point.x() + half, point.y() + half)
+        canvas.setExtent(to_map(QgsProject.instance(), around))
         canvas.refresh()
         fid = self.live.feature_id(LayerId.INCIDENTS, case_id)
         if fid is not None:

@@ -151,3 +151,13 @@ def unit_style(unit_type: str, status: str, stale: bool) -> str:
     return f"{unit_type}|{state}"
 AREA_FIELDS = (("code", "str"), ("name", "str"), ("level", "str"), ("parent_code", "str"), ("households", "int"))
 TRACK_FIELDS = (("unit_id", "int"), ("callsign", "str"))
+
+
+@unique
+class SlaClock(Enum):
+    """The SLA clocks a case can run (the service's ClockKind)."""
+
+    ACKNOWLEDGE = "acknowledge"
+    ON_SCENE = "on_scene"
+    LAW_ENFORCEMENT = "law_enforcement"
+    MEDIATION = "mediation"

@@ -16,6 +16,7 @@ from typing import Any
 from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from .i18n import tr
+from .vocabulary import channel_name, status_name
 
 CATEGORY_NAMES: dict[str, str] = {}  # filled from the service's Open311 service list when connected
 
@@ -90,7 +91,9 @@ class IncidentQueueModel(QAbstractTableModel):
             if column == "category":
                 return CATEGORY_NAMES.get(row["category"], row["category"])
             if column == "status":
-                return tr(str(row.get("status", "")))
+                return status_name(str(row.get("status", "")))
+            if column == "channel":
+                return channel_name(str(row.get("channel", "")))
             if column == "grid":
                 return (row.get("grid") or tr("outside"))[-7:]
             if column == "reported_at":

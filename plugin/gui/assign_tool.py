@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qgis.core import QgsFeatureRequest, QgsGeometry, QgsRectangle, QgsVectorLayer
 from qgis.gui import QgsMapCanvas, QgsMapMouseEvent, QgsMapTool
-from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtCore import QPoint, Qt
 from qgis.PyQt.QtGui import QCursor
 from qgis.PyQt.QtWidgets import QInputDialog, QMenu
 
@@ -31,7 +31,9 @@ class AssignMapTool(QgsMapTool):
         """The id of the feature of that layer nearest the click within a few pixels, and its distance."""
         layer: QgsVectorLayer = self.layers[layer_id]
         point = self.toLayerCoordinates(layer, event.pos())
-        radius = SEARCH_PIXELS * self.canvas().mapUnitsPerPixel()
+        # A few pixels, in the layer's units (degrees) whatever the map's CRS (metres).
+        edge = self.toLayerCoordinates(layer, event.pos() + QPoint(SEARCH_PIXELS, 0))
+        radius = max(abs(edge.x() - point.x()), abs(edge.y() - point.y()))
         rect = QgsRectangle(point.x() - radius, point.y() - radius, point.x() + radius, point.y() + radius)
         best, best_d = None, None
         for feature in layer.getFeatures(QgsFeatureRequest().setFilterRect(rect)):

@@ -28,6 +28,7 @@ from ..core.definitions import OPEN_STATUSES, Action, Channel
 from ..core.dispatcher import Dispatcher
 from ..core.i18n import tr
 from ..core.queue_model import CATEGORY_NAMES, ID_ROLE, IncidentQueueModel
+from ..core.vocabulary import channel_name, status_name, unit_type_name
 
 CHANNELS = ("", *(c.value for c in Channel))
 
@@ -93,11 +94,11 @@ class QueueDock(QDockWidget):
     def _filters(self) -> QHBoxLayout:
         row = QHBoxLayout()
         channel = QComboBox()
-        channel.addItems([c or tr("all channels") for c in CHANNELS])
+        channel.addItems([channel_name(c) if c else tr("all channels") for c in CHANNELS])
         channel.currentIndexChanged.connect(lambda i: self.model.set_filter("channel", CHANNELS[i]))
         status = QComboBox()
         statuses = ("",) + OPEN_STATUSES
-        status.addItems([s or tr("all statuses") for s in statuses])
+        status.addItems([status_name(s) if s else tr("all statuses") for s in statuses])
         status.currentIndexChanged.connect(lambda i: self.model.set_filter("status", statuses[i]))
         category = QLineEdit()
         category.setPlaceholderText(tr("category code"))
@@ -151,7 +152,7 @@ class QueueDock(QDockWidget):
     def _show_case(self, c: dict[str, Any]) -> None:
         reporter = " ".join(filter(None, (c.get("reporter_name"), c.get("reporter_phone"))))
         self.case_label.setText(
-            f"<b>#{c['id']} {CATEGORY_NAMES.get(c['category'], c['category'])}</b> · {c['status']} · "
+            f"<b>#{c['id']} {CATEGORY_NAMES.get(c['category'], c['category'])}</b> · {status_name(c['status'])} · "
             f"P{c['priority']}<br>{c.get('description', '')}<br>{c.get('address') or ''} "
             f"{tr('micro-grid')} {c.get('micro_grid') or tr('outside')}<br>{reporter}")
 
@@ -164,7 +165,7 @@ class QueueDock(QDockWidget):
     def _show_units(self, case_id: int, units: list[dict[str, Any]]) -> None:
         self.units.clear()
         for u in units:
-            item = QListWidgetItem(f"{u['rank']}. {u['callsign']} ({u['unit_type']}) — {u['reasons'][0]}")
+            item = QListWidgetItem(f"{u['rank']}. {u['callsign']} ({unit_type_name(u['unit_type'])}) — {u['reasons'][0]}")
             item.setToolTip("\n".join(u["reasons"]))
             item.setData(Qt.UserRole, u["unit_id"])
             self.units.addItem(item)
