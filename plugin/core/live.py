@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from qgis.core import QgsGeometry, QgsPointXY
+from qgis.core import QgsFeature, QgsGeometry, QgsPointXY
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from .definitions import AREA_LAYERS, DUE_SECONDS, OPEN_STATUSES, EventKind, LayerId, Urgency, case_style, unit_style
@@ -37,13 +37,14 @@ def urgency(deadline: float | None, now: float) -> Urgency:
 class LiveMap(QObject):
     """The live state of incidents and units, mirrored in the layers."""
 
-    incident_changed = pyqtSignal(dict)     # the case as it now is
+    # object, not dict/list: PyQt would convert every case to a QVariantMap and back on each emit.
+    incident_changed = pyqtSignal(object)   # the case as it now is (a dict)
     incident_removed = pyqtSignal(int)      # no longer open
-    new_incident = pyqtSignal(dict)         # for the alert
-    incidents_loaded = pyqtSignal(list)     # a batch of cases from the snapshot (one signal, not one per case)
-    unit_changed = pyqtSignal(dict)
+    new_incident = pyqtSignal(object)         # for the alert
+    incidents_loaded = pyqtSignal(object)     # a batch of cases from the snapshot (one signal, not one per case)
+    unit_changed = pyqtSignal(object)
     boundaries_changed = pyqtSignal()
-    sla_event = pyqtSignal(dict)
+    sla_event = pyqtSignal(object)
 
     def __init__(self, layers: LayerSet, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
@@ -102,6 +103,40 @@ class LiveMap(QObject):
         layer.updateExtents()
         layer.triggerRepaint()
         self.incidents_loaded.emit([f["properties"] for f in fresh])
+
+    def add_incident_rows(self, columns: list[str], rows: list[list[Any]]) -> None:
+        """A batch of compact snapshot rows (the service's `format=rows` page, with `breach_at` computed by
+        the service): one addFeatures call and one signal, no GeoJSON or SLA parsing per case."""
+        layer = self.layers[LayerId.INCIDENTS]
+        fields = layer.fields()
+        names = [fields.at(i).name() for i in range(fields.count())]
+        now = self.clock()
+        fresh: list[dict[str, Any]] = []
+        features: list[QgsFeature] = []
+        for row in rows:
+            props = dict(zip(columns, row))
+            known = self.incidents.get(props["id"])
+            if known is not None:  # already here (from the stream): keep the newer state
+                continue
+            props["urgency"] = level = urgency(props.get("breach_at"), now).value
+            props["style"] = case_style(props.get("status", ""), level, props.get("category", ""),
+                                        props.get("priority"))
+            feature = QgsFeature(fields)
+            feature.setAttributes([props.get(name) for name in names])
+            if props.get("lon") is not None:
+                feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(props["lon"], props["lat"])))
+            features.append(feature)
+            fresh.append(props)
+        ok, added = layer.dataProvider().addFeatures(features)
+        if not ok:
+            return
+        for props, qgs in zip(fresh, added):
+            self._incident_fid[props["id"]] = qgs.id()
+            self.incidents[props["id"]] = props
+            self._schedule(props)
+        layer.updateExtents()
+        layer.triggerRepaint()
+        self.incidents_loaded.emit(fresh)
 
     def _schedule(self, props: dict[str, Any]) -> None:
         deadline = props.get("breach_at")

@@ -53,14 +53,18 @@ class IncidentQueueModel(QAbstractTableModel):
         self._cases: dict[int, dict[str, Any]] = {}   # every open case, shown or filtered out
         self._key_of: dict[int, QueueKey] = {}
         self._order: list[QueueKey] = []              # every case, most urgent first
-        self._keys: list[QueueKey] = []               # the rows shown, most urgent first
-        self._rows: list[dict[str, Any]] = []         # parallel to _keys
+        # The rows shown, most urgent first: the very list _order while no filter is set (one list to keep).
+        self._keys: list[QueueKey] = self._order
+
+    @property
+    def _filtered(self) -> bool:
+        return self._keys is not self._order
 
     def headers(self) -> list[str]:
         return [tr("Time left"), tr("Case"), tr("Category"), tr("Status"), tr("Grid"), tr("Channel"), tr("Reported")]
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._keys)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
         return len(COLUMNS)
@@ -69,13 +73,16 @@ class IncidentQueueModel(QAbstractTableModel):
         """Open cases held, shown or not."""
         return len(self._cases)
 
+    def case_at(self, row: int) -> dict[str, Any]:
+        return self._cases[self._keys[row][1]]
+
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:  # noqa: N802
         if role == Qt.DisplayRole and orientation == Qt.Horizontal:
             return self.headers()[section]
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
-        row = self._rows[index.row()]
+        row = self._cases[self._keys[index.row()][1]]
         column = COLUMNS[index.column()]
         if role == ID_ROLE:
             return row["id"]
@@ -113,14 +120,12 @@ class IncidentQueueModel(QAbstractTableModel):
         if name not in FILTERS:
             raise ValueError(f"unknown queue filter {name!r}; known: {', '.join(FILTERS)}")
         self.filters[name] = value.strip()
-        active = {k: v for k, v in self.filters.items() if v}
         self.beginResetModel()
-        cases = self._cases
-        if active:
+        if any(self.filters.values()):
+            cases = self._cases
             self._keys = [k for k in self._order if self.matches(cases[k[1]])]
         else:
-            self._keys = list(self._order)
-        self._rows = [cases[k[1]] for k in self._keys]
+            self._keys = self._order
         self.endResetModel()
 
     # --- changes ---------------------------------------------------------------------------------
@@ -128,14 +133,14 @@ class IncidentQueueModel(QAbstractTableModel):
         incident_id = incident["id"]
         old = self._key_of.get(incident_id)
         new = queue_key(incident)
-        if old is not None:
-            if old != new:
-                del self._order[bisect_left(self._order, old)]
-                insort(self._order, new)
-        else:
-            insort(self._order, new)
         self._cases[incident_id] = incident
         self._key_of[incident_id] = new
+        if self._filtered:  # the full order first; the rows shown follow below
+            if old is None:
+                insort(self._order, new)
+            elif old != new:
+                del self._order[bisect_left(self._order, old)]
+                insort(self._order, new)
         shown = self._shown_row(old) if old is not None else None
         if not self.matches(incident):
             if shown is not None:
@@ -145,41 +150,42 @@ class IncidentQueueModel(QAbstractTableModel):
             at = bisect_left(self._keys, new)
             self.beginInsertRows(QModelIndex(), at, at)
             self._keys.insert(at, new)
-            self._rows.insert(at, incident)
             self.endInsertRows()
             return
         if old != new:
             self._move_row(shown, new)
         at = bisect_left(self._keys, new)
-        self._rows[at] = incident
         self.dataChanged.emit(self.index(at, 0), self.index(at, len(COLUMNS) - 1))
 
     def upsert_many(self, incidents: Iterable[dict[str, Any]]) -> None:
-        """A batch (a snapshot page): into an empty queue one insert, many new cases one reset."""
+        """A batch (snapshot pages): into an empty queue one insert, many new cases one merge and one reset."""
         batch = list(incidents)
         fresh = [i for i in batch if i["id"] not in self._cases]
         if len(fresh) < RESET_BATCH or len(fresh) < len(batch):
             for incident in batch:
                 self.upsert(incident)
             return
+        new_keys = []
         for incident in fresh:
             key = queue_key(incident)
             self._cases[incident["id"]] = incident
             self._key_of[incident["id"]] = key
-        self._order = sorted(self._key_of.values()) if len(fresh) * 8 > len(self._order) else \
-            self._merged(self._order, [self._key_of[i["id"]] for i in fresh])
-        shown = sorted(self._key_of[i["id"]] for i in fresh if self.matches(i))
-        if not shown:
-            return
+            new_keys.append(key)
+        new_keys.sort()
+        shown = [k for k in new_keys if self.matches(self._cases[k[1]])] if self._filtered else new_keys
         if not self._keys:
-            self.beginInsertRows(QModelIndex(), 0, len(shown) - 1)
-            self._keys = shown
-            self._rows = [self._cases[k[1]] for k in shown]
-            self.endInsertRows()
+            if shown:
+                self.beginInsertRows(QModelIndex(), 0, len(shown) - 1)
+            self._merge(self._order, new_keys)
+            if self._filtered:
+                self._keys.extend(shown)
+            if shown:
+                self.endInsertRows()
             return
         self.beginResetModel()
-        self._keys = self._merged(self._keys, shown)
-        self._rows = [self._cases[k[1]] for k in self._keys]
+        self._merge(self._order, new_keys)
+        if self._filtered:
+            self._merge(self._keys, shown)
         self.endResetModel()
 
     def remove(self, incident_id: int) -> None:
@@ -187,21 +193,23 @@ class IncidentQueueModel(QAbstractTableModel):
         if key is None:
             return
         del self._cases[incident_id]
-        del self._order[bisect_left(self._order, key)]
         shown = self._shown_row(key)
+        if self._filtered:
+            del self._order[bisect_left(self._order, key)]
         if shown is not None:
             self._remove_row(shown)
 
     def clear(self) -> None:
         self.beginResetModel()
-        self._cases, self._key_of, self._order, self._keys, self._rows = {}, {}, [], [], []
+        self._cases, self._key_of, self._order = {}, {}, []
+        self._keys = self._order if not self._filtered else []
         self.endResetModel()
 
     def tick(self, first: int = 0, last: int | None = None) -> None:
         """The countdowns moved: repaint the countdown of rows first..last (the ones on screen), not all."""
-        if not self._rows:
+        if not self._keys:
             return
-        last = len(self._rows) - 1 if last is None else min(last, len(self._rows) - 1)
+        last = len(self._keys) - 1 if last is None else min(last, len(self._keys) - 1)
         first = max(0, first)
         if first <= last:
             self.dataChanged.emit(self.index(first, 0), self.index(last, 0), [Qt.DisplayRole, Qt.ForegroundRole])
@@ -218,25 +226,23 @@ class IncidentQueueModel(QAbstractTableModel):
     def _remove_row(self, at: int) -> None:
         self.beginRemoveRows(QModelIndex(), at, at)
         del self._keys[at]
-        del self._rows[at]
         self.endRemoveRows()
 
     def _move_row(self, at: int, new: QueueKey) -> None:
         """Move a shown row to its new place (views keep their selection on it)."""
-        rest = self._keys[:at] + self._keys[at + 1:]
-        target = bisect_left(rest, new)
-        destination = target + 1 if target >= at else target
-        if destination in (at, at + 1):
-            self._keys[at] = new
+        keys = self._keys
+        target = bisect_left(keys, new, hi=at) if new < keys[at] else bisect_left(keys, new, lo=at + 1) - 1
+        if target == at:
+            keys[at] = new
             return
+        destination = target + 1 if target > at else target
         self.beginMoveRows(QModelIndex(), at, at, QModelIndex(), destination)
-        row = self._rows.pop(at)
-        self._keys = rest
-        self._keys.insert(target, new)
-        self._rows.insert(target, row)
+        del keys[at]
+        keys.insert(target, new)
         self.endMoveRows()
 
     @staticmethod
-    def _merged(left: list[QueueKey], right: list[QueueKey]) -> list[QueueKey]:
-        # Timsort finds the two runs: a merge, not a full sort.
-        return sorted(left + sorted(right))
+    def _merge(into: list[QueueKey], sorted_keys: list[QueueKey]) -> None:
+        # Timsort finds the two sorted runs: a merge in C, in place (the list object stays the same).
+        into.extend(sorted_keys)
+        into.sort()

@@ -37,7 +37,8 @@ class SnapshotLoader(QObject):
         self.last_event_id: int | None = None
         self.total = 0
         self.done = 0
-        self._queue: deque[dict[str, Any]] = deque()
+        self._queue: deque[list[Any]] = deque()   # compact rows (columns in self._columns)
+        self._columns: list[str] = []
         self._next_after: int | None = None
         self._fetching = False
         self._running = False
@@ -76,7 +77,8 @@ class SnapshotLoader(QObject):
 
     def _fetch(self, after_id: int) -> None:
         self._fetching = True
-        self.client.get(INCIDENT_PAGES_PATH, self._page_loaded, params={"after_id": after_id, "limit": self.page_size})
+        self.client.get(INCIDENT_PAGES_PATH, self._page_loaded,
+                        params={"after_id": after_id, "limit": self.page_size, "format": "rows"})
 
     def _page_loaded(self, result: ApiResult) -> None:
         self._fetching = False
@@ -88,7 +90,8 @@ class SnapshotLoader(QObject):
         data = result.data
         if "open_incidents" in data:
             self.total = int(data["open_incidents"])
-        self._queue.extend(data["features"])
+        self._columns = list(data["columns"])
+        self._queue.extend(data["rows"])
         self._next_after = data.get("next_after_id")
         # The next page is on its way while this one is applied.
         if self._next_after is not None:
@@ -103,7 +106,7 @@ class SnapshotLoader(QObject):
             return
         batch = [self._queue.popleft() for _ in range(min(self.per_tick, len(self._queue)))]
         if batch:
-            self.live.add_incidents(batch)
+            self.live.add_incident_rows(self._columns, batch)
             self.done += len(batch)
             self.progress.emit(self.done, max(self.total, self.done + len(self._queue)))
         if self._queue:

@@ -21,7 +21,7 @@ SILENCE_LIMIT_MS = 45_000  # three missed heartbeats: the connection is dead eve
 class LiveStream(QObject):
     """Emits every event after `last_event_id`; on any drop, reconnects and resumes exactly there."""
 
-    event_received = pyqtSignal(dict)
+    event_received = pyqtSignal(object)  # a dict, passed as is (no QVariantMap round trip)
     state_changed = pyqtSignal(str)
 
     def __init__(self, client: ServiceClient, parent: QObject | None = None) -> None:

@@ -30,6 +30,7 @@ from ..core.i18n import tr
 from ..core.queue_model import CATEGORY_NAMES, ID_ROLE, IncidentQueueModel
 from ..core.vocabulary import channel_name, status_name, unit_type_name
 
+LOAD_FLUSH_MS = 400
 CHANNELS = ("", *(c.value for c in Channel))
 
 
@@ -78,12 +79,18 @@ class QueueDock(QDockWidget):
 
         dispatcher.live.incident_changed.connect(self._changed)
         dispatcher.live.incident_removed.connect(self.model.remove)
-        dispatcher.live.incidents_loaded.connect(self.model.upsert_many)
+        dispatcher.live.incidents_loaded.connect(self._loaded)
         dispatcher.live.new_incident.connect(self._alert)
         dispatcher.case_selected.connect(self._show_case)
         dispatcher.recommendations_ready.connect(self._show_units)
         dispatcher.unit_picked.connect(self._unit_picked)
         dispatcher.area_identified.connect(self._show_area)
+        # Snapshot batches reach the queue at most every LOAD_FLUSH_MS: one merge per flush, not per batch.
+        self._pending: list[dict[str, Any]] = []
+        self._flush = QTimer(self)
+        self._flush.setSingleShot(True)
+        self._flush.setInterval(LOAD_FLUSH_MS)
+        self._flush.timeout.connect(self.flush_pending)
         self._ticker = QTimer(self)
         self._ticker.timeout.connect(self.tick)
         self._ticker.start(1000)
@@ -109,6 +116,17 @@ class QueueDock(QDockWidget):
         for widget in (channel, status, category, grid):
             row.addWidget(widget)
         return row
+
+    def _loaded(self, batch: list[dict[str, Any]]) -> None:
+        self._pending.extend(batch)
+        if not self._flush.isActive():
+            self.flush_pending()  # the first batch shows at once; the next ones gather for a while
+            self._flush.start()
+
+    def flush_pending(self) -> None:
+        pending, self._pending = self._pending, []
+        if pending:
+            self.model.upsert_many(pending)
 
     def visible_rows(self) -> tuple[int, int]:
         """The first and last row on screen (-1, -2 when none)."""

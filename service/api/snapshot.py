@@ -12,7 +12,7 @@ import orjson
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
-from service.api import present
+from service.api import present, snapshot_rows
 from service.api.deps import ContextDep, Reader
 from service.context import Principal, ServiceContext
 from service.domain.errors import InvalidInput
@@ -27,6 +27,11 @@ router = APIRouter(prefix="/api/v1", tags=["live"])
 
 PAGE_LIMIT = 5000
 MAX_PAGE_LIMIT = 20_000
+
+
+class PageFormat(StrEnum):
+    GEOJSON = "geojson"
+    ROWS = "rows"
 
 
 class SnapshotLayer(StrEnum):
@@ -83,16 +88,30 @@ def _snapshot_body(ctx: ServiceContext, who: Principal, wanted: list[SnapshotLay
                         "pages comes in its newer state and its events again on the stream: apply by version.")
 def incident_page(who: Reader, ctx: ContextDep,
                   after_id: int = Query(0, ge=0, description="Only cases with a larger id"),
-                  limit: int = Query(PAGE_LIMIT, ge=1, le=MAX_PAGE_LIMIT, description="At most this many")) -> Response:
+                  limit: int = Query(PAGE_LIMIT, ge=1, le=MAX_PAGE_LIMIT, description="At most this many"),
+                  format: PageFormat = Query(PageFormat.GEOJSON, description="geojson: features as in /snapshot; "
+                                             "rows: `columns` once and one array per case, with `breach_at` "
+                                             "(epoch seconds of the nearest running SLA deadline)")) -> Response:
     with ctx.db.read() as session:
         out: dict[str, Any] = {"last_event_id": event_log.last_id(session)}
         if after_id == 0:
             out["open_incidents"] = snapshot_pages.count_open(session=session)
-        features = [present.incident_feature(d, who, ctx)
-                    for chunk in snapshot_pages.open_incident_chunks(session=session, after_id=after_id, limit=limit)
-                    for d in chunk]
-    out["features"] = features
-    out["next_after_id"] = features[-1]["id"] if len(features) == limit else None
+        if format is PageFormat.ROWS:
+            rows = [r for chunk in snapshot_pages.open_incident_rows(session=session, after_id=after_id, limit=limit)
+                    for r in snapshot_rows.page_rows(chunk, who, ctx)]
+            out["columns"] = snapshot_rows.PAGE_COLUMNS
+            out["rows"] = rows
+            last = rows[-1][0] if rows else None
+            count = len(rows)
+        else:
+            features = [present.incident_feature(d, who, ctx)
+                        for chunk in snapshot_pages.open_incident_chunks(session=session, after_id=after_id,
+                                                                         limit=limit)
+                        for d in chunk]
+            out["features"] = features
+            last = features[-1]["id"] if features else None
+            count = len(features)
+    out["next_after_id"] = last if count == limit else None
     return Response(orjson.dumps(out), media_type="application/json")
 
 

@@ -27,7 +27,7 @@ def row(case_id: int, rng: random.Random, now: float) -> dict[str, Any]:
 
 
 def shown_ids(model: IncidentQueueModel) -> list[int]:
-    return [r["id"] for r in model._rows]
+    return [model.case_at(r)["id"] for r in range(model.rowCount())]
 
 
 def expected(cases: dict[int, dict[str, Any]], status: str = "") -> list[int]:

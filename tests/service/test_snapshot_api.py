@@ -4,6 +4,7 @@ resume the stream from."""
 from __future__ import annotations
 
 import orjson
+import pytest
 from fastapi.testclient import TestClient
 
 from service.api import snapshot as snapshot_api
@@ -59,3 +60,28 @@ def test_a_map_client_pages_through_open_incidents_and_resumes_the_stream_from_t
 def test_a_page_limit_out_of_range_is_a_422_naming_the_field(operator: TestClient) -> None:
     r = operator.get("/api/v1/snapshot/incidents", params={"limit": 10**6})
     assert r.status_code in (400, 422) and "limit" in r.text
+
+
+def test_a_map_client_gets_compact_rows_with_the_breach_time_the_sla_clocks_give(operator: TestClient, keys) -> None:
+    from datetime import datetime
+
+    ids = _post_cases(operator, 5)
+    acknowledged = operator.get(f"/api/v1/incidents/{ids[1]}").json()
+    r = operator.post(f"/api/v1/incidents/{ids[1]}/actions", json={"action": "acknowledge",
+                                                                    "version": acknowledged["version"]})
+    assert r.status_code == 200, r.text
+    geo = {f["id"]: f["properties"] for f in operator.get("/api/v1/snapshot/incidents").json()["features"]}
+    page = operator.get("/api/v1/snapshot/incidents", params={"format": "rows", "limit": 3}).json()
+    rows = page["rows"]
+    after = page["next_after_id"]
+    rows += operator.get("/api/v1/snapshot/incidents", params={"format": "rows", "after_id": after}).json()["rows"]
+    assert [r[0] for r in rows] == ids
+    for row in rows:
+        case = dict(zip(page["columns"], row))
+        props = geo[case["id"]]
+        running = [datetime.fromisoformat(c["deadline"]).timestamp() for c in props["sla"] if c["stopped_at"] is None]
+        assert case["breach_at"] == pytest.approx(min(running), abs=1e-3)
+        assert (case["status"], case["version"], case["lon"]) == (props["status"], props["version"], props["lon"])
+    assert dict(zip(page["columns"], rows[1]))["status"] == "acknowledged"  # its acknowledge clock has stopped
+    viewer = operator.get("/api/v1/snapshot/incidents", params={"format": "rows"}, headers=keys.auth(keys.viewer))
+    assert "*" in dict(zip(page["columns"], viewer.json()["rows"][0]))["reporter_phone"]
