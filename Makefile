@@ -23,7 +23,11 @@ serve: setup ## the service alone on HOST:PORT (demo street, no simulator)
 	@$(PY) -m service serve --host "$(HOST)" --port "$(PORT)"
 
 test: setup ## every test: domain, API against a real database file, plugin in real QGIS, end to end
-	@$(HEADLESS) $(PY) -m pytest -q tests
+	@# pytest-qgis puts its QGIS profile (settings, auth database) under pytest's rootdir: a fresh temp
+	@# folder, so a run starts clean and writes no profile into the work tree.
+	@profile=$$(mktemp -d /tmp/gridcommand-qgis-XXXXXX); \
+	$(HEADLESS) $(PY) -m pytest -q --rootdir="$$profile" -c pyproject.toml tests; status=$$?; \
+	rm -rf "$$profile"; exit $$status
 
 bench: setup ## benchmarks, each beside a baseline measured in the same run
 	@$(HEADLESS) $(PY) -m bench

@@ -120,11 +120,10 @@ class SettingsKey:
 
 
 # Fields of the live layers: (name, QVariant type name).
-INCIDENT_FIELDS = (("id", "int"), ("channel", "str"), ("category", "str"), ("description", "str"),
-                   ("status", "str"), ("priority", "int"), ("micro_grid", "str"), ("grid", "str"),
-                   ("community", "str"), ("reported_at", "str"), ("assigned_unit", "int"),
-                   ("duplicate_of", "int"), ("repeat_count", "int"), ("reporter_name", "str"),
-                   ("reporter_phone", "str"), ("address", "str"), ("breach_at", "double"),
+# The map's incident layer holds what drawing, identifying and clicking need; the queue and the case panel
+# read the case itself (LiveMap.incidents), and a reporter's details never sit in a layer.
+INCIDENT_FIELDS = (("id", "int"), ("channel", "str"), ("category", "str"), ("status", "str"), ("priority", "int"),
+                   ("micro_grid", "str"), ("grid", "str"), ("assigned_unit", "int"), ("breach_at", "double"),
                    ("urgency", "str"), ("style", "str"), ("version", "int"))
 UNIT_FIELDS = (("id", "int"), ("callsign", "str"), ("name", "str"), ("unit_type", "str"), ("status", "str"),
                ("stale", "bool"), ("heading", "double"), ("speed_ms", "double"), ("current_incident", "int"),

