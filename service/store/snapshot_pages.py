@@ -13,6 +13,7 @@ from service.store import incidents as incident_store
 from service.store.models import IncidentRow
 
 CHUNK = 1000
+ROW_CHUNK = 2000  # plain tuples are small: fewer, larger queries
 
 
 def _open() -> ColumnElement[bool]:
@@ -56,15 +57,16 @@ _RAW_TIMES = ("reported_at", "received_at")
 
 
 def open_incident_rows(*, session: Session, after_id: int = 0, limit: int,
-                       chunk: int = CHUNK) -> Iterator[list[tuple[Any, ...]]]:
+                       chunk: int = ROW_CHUNK) -> Iterator[list[tuple[Any, ...]]]:
     """Open incidents as plain tuples of ROW_COLUMNS (no ORM objects), id > after_id, id order, in chunks."""
     columns = [type_coerce(getattr(IncidentRow, name), String) if name in _RAW_TIMES else getattr(IncidentRow, name)
                for name in ROW_COLUMNS]
     left = limit
     while left > 0:
         size = min(chunk, left)
-        rows = session.execute(select(*columns).where(IncidentRow.id > after_id, _open())
-                               .order_by(IncidentRow.id).limit(size)).all()
+        # Core, not the ORM's result machinery: plain rows, several times faster per case.
+        rows = session.connection().execute(select(*columns).where(IncidentRow.id > after_id, _open())
+                                            .order_by(IncidentRow.id).limit(size)).all()
         if not rows:
             return
         after_id = rows[-1][0]
