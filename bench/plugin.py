@@ -117,7 +117,8 @@ class PluginWiring:
 
 
 def load_snapshot(client: Any, wiring: PluginWiring) -> int:
-    from qgis.PyQt.QtCore import QCoreApplication
+    """Until the map is usable: every case on the layer and in the queue (its last batch flushed)."""
+    from qgis.PyQt.QtCore import QCoreApplication, QEventLoop
 
     from plugin.core.snapshot_loader import SnapshotLoader
 
@@ -127,9 +128,9 @@ def load_snapshot(client: Any, wiring: PluginWiring) -> int:
     loader.failed.connect(lambda message: done.append(-1) or print("  snapshot failed:", message))
     loader.start()
     while not done:
-        QCoreApplication.processEvents()
-        time.sleep(0.0005)
+        QCoreApplication.processEvents(QEventLoop.AllEvents | QEventLoop.WaitForMoreEvents, 50)
     assert done[0] >= 0
+    wiring.dock.flush_pending()
     return done[0]
 
 
@@ -173,6 +174,20 @@ class RssSampler:
 
 
 # --- 100,000 open cases ---------------------------------------------------------------------------
+def wait_until_quiet(service: ServiceProcess, seconds: float = 2.0, limit: float = 120.0) -> None:
+    """A service just started over many overdue cases first announces their SLA warnings and breaches: wait
+    until its event log stops growing, so the figures measure the snapshot, not that backlog."""
+    headers = {"Authorization": f"Bearer {service.operator_key}"}
+    last, end = None, time.perf_counter() + limit
+    while time.perf_counter() < end:
+        now = httpx.get(f"{service.base}/api/v1/snapshot/incidents", params={"limit": 1, "format": "rows"},
+                        headers=headers, timeout=60).json()["last_event_id"]
+        if now == last:
+            return
+        last = now
+        time.sleep(seconds)
+
+
 def city_snapshot(report: Report, street: demo_street.DemoStreet) -> None:
     from qgis.core import QgsFeatureRequest, QgsVectorFileWriter, QgsVectorLayer
     from qgis.PyQt.QtCore import QCoreApplication
@@ -185,6 +200,7 @@ def city_snapshot(report: Report, street: demo_street.DemoStreet) -> None:
     fill_open_cases(data_dir, street, CASES, seed=11)
     print(f"  ({CASES} cases posted through intake in {time.perf_counter() - started:.0f} s)", flush=True)
     service = ServiceProcess(data_dir).start()
+    wait_until_quiet(service)
     gpkg_dir = Path(tempfile.mkdtemp(prefix="gc-gpkg-"))
     try:
         client = ServiceClient(service.base, service.operator_key)
@@ -196,18 +212,27 @@ def city_snapshot(report: Report, street: demo_street.DemoStreet) -> None:
         wiring = PluginWiring(client)
         load_snapshot(client, wiring)
         open_cases = wiring.layers[LayerId.INCIDENTS].featureCount()
-        gpkg = gpkg_dir / "incidents.gpkg"
-        options = QgsVectorFileWriter.SaveVectorOptions()
-        options.driverName = "GPKG"
-        QgsVectorFileWriter.writeAsVectorFormatV2(wiring.layers[LayerId.INCIDENTS], str(gpkg),
-                                                  wiring.layers[LayerId.INCIDENTS].transformContext(), options)
+        gpkg = gpkg_dir / "snapshot.gpkg"
+        loaded = [lid for lid in LayerId if lid is not LayerId.TRACKS]
+        counts = {}
+        for n, layer_id in enumerate(loaded):
+            options = QgsVectorFileWriter.SaveVectorOptions()
+            options.driverName = "GPKG"
+            options.layerName = layer_id.value
+            if n:
+                options.actionOnExistingFile = QgsVectorFileWriter.CreateOrOverwriteLayer
+            layer = wiring.layers[layer_id]
+            QgsVectorFileWriter.writeAsVectorFormatV2(layer, str(gpkg), layer.transformContext(), options)
+            counts[layer_id.value] = layer.featureCount()
         wiring.close()
 
         def bare_qgis() -> float:
+            """QGIS without the plugin: the same layers' features from a GeoPackage into memory."""
             t = time.perf_counter()
-            layer = QgsVectorLayer(str(gpkg), "incidents", "ogr")
-            memory = layer.materialize(QgsFeatureRequest())
-            assert memory.featureCount() == open_cases
+            for name, count in counts.items():
+                layer = QgsVectorLayer(f"{gpkg}|layername={name}", name, "ogr")
+                memory = layer.materialize(QgsFeatureRequest())
+                assert memory.featureCount() == count
             return time.perf_counter() - t
 
         plugin_peaks: list[float] = []
@@ -230,9 +255,9 @@ def city_snapshot(report: Report, street: demo_street.DemoStreet) -> None:
             idle_mb.append(sampler.idle())
             ours_s.append(ours())
         name = f"snapshot -> usable map, {open_cases} open cases"
-        report.samples(name, ours_s, "s", baseline_name="QGIS loads same features from GPKG",
+        report.samples(name, ours_s, "s", baseline_name="QGIS loads same layers from GPKG",
                        baseline_samples=base_s, aim=Aim.ratio_at_most(2.0))
-        report.samples(name + " (absolute)", ours_s, "s", baseline_name="QGIS loads same features from GPKG",
+        report.samples(name + " (absolute)", ours_s, "s", baseline_name="QGIS loads same layers from GPKG",
                        baseline_samples=base_s, aim=Aim.at_most(5.0))
         report.samples("service peak RSS while plugin loads pages", plugin_peaks, "MB",
                        baseline_name="service idle RSS (before each load)", baseline_samples=idle_mb,
@@ -296,6 +321,7 @@ def latency(report: Report, street: demo_street.DemoStreet) -> None:
     data_dir = prepare_data_dir(street)
     fill_open_cases(data_dir, street, PRELOADED, seed=12)
     service = ServiceProcess(data_dir).start()
+    wait_until_quiet(service)
     try:
         client = ServiceClient(service.base, service.operator_key)
         wiring = PluginWiring(client)
