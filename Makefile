@@ -8,7 +8,7 @@ SPEED ?= 600
 PLUGIN_NAME := gridcommand
 HEADLESS := QT_QPA_PLATFORM=offscreen
 
-.PHONY: help setup run serve test bench package i18n styles lint typecheck clean bench-check
+.PHONY: help setup run serve test bench package i18n styles lint typecheck clean bench-check mutation
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ bench: setup ## benchmarks, each beside a baseline measured in the same run
 bench-check: setup ## benchmarks as a gate: exit non-zero when a median misses its aim (SECTIONS="plugin" for one)
 	@$(HEADLESS) $(PY) -m bench --check $(SECTIONS)
 
+mutation: setup ## plant small bugs (mutmut) in coords, dedupe, lifecycle, SLA, masking, stream, recommendation, plugin live; last line: the score
+	@$(HEADLESS) $(PY) tests/mutation/run.py
+
 package: ## build dist/gridcommand.zip: the installable QGIS plugin with the bundled service
 	@bash scripts/package.sh $(PLUGIN_NAME)
 
@@ -52,3 +55,16 @@ typecheck: setup ## mypy on the service
 
 clean: ## remove build output (keeps .venv and var/)
 	rm -rf build dist test-artifacts .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: pg pg-stop serve-pg
+PGPORT ?= 5433
+
+pg: ## start a local PostgreSQL cluster in var/pg (port PGPORT=5433) and print its URL
+	@PGPORT=$(PGPORT) bash scripts/pg.sh start
+
+pg-stop: ## stop the local PostgreSQL cluster
+	@PGPORT=$(PGPORT) bash scripts/pg.sh stop
+
+serve-pg: setup ## the service on the local PostgreSQL (run again with PORT=8766 for a second process)
+	@url=$$(PGPORT=$(PGPORT) bash scripts/pg.sh start) && \
+	 GRIDCOMMAND_DATABASE_URL="$$url" $(PY) -m service serve --host "$(HOST)" --port "$(PORT)"

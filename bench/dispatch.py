@@ -20,12 +20,12 @@ from bench.baseline import raw_insert_rate
 from bench.intake import prepare_data_dir
 from bench.report import Report
 from service.demo import street as demo_street
-from tests.support.child_process import ServiceProcess
 from service.domain.coords import haversine_m
 from service.domain.gridcodes import Level
 from service.domain.recommend import Fleet, UnitPosition, rank
 from service.domain.roads import RoadNetwork
 from service.domain.units import UnitStatus, UnitType
+from tests.support.child_process import ServiceProcess
 
 UNITS = 500
 BATCH = 5000

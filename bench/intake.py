@@ -19,14 +19,14 @@ import shapely
 
 from bench.baseline import raw_insert_rate
 from bench.report import Report
-from service.demo import street as demo_street
 from service.channels.hotline12345 import SUBJECTS
-from tests.support.child_process import ServiceProcess
 from service.context import ServiceContext
+from service.demo import street as demo_street
+from service.demo.install import install_demo_street
 from service.domain import coords
 from service.domain.gridcodes import Level
-from service.demo.install import install_demo_street
 from service.settings import Settings
+from tests.support.child_process import ServiceProcess
 
 BATCH = 1000
 BATCHES = 20

@@ -7,12 +7,15 @@ cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
 SYS_PY=/usr/bin/python3
-APT_PACKAGES="python3-qgis qgis-providers python3-venv python3-pip xvfb fonts-wqy-microhei qttools5-dev-tools"
+APT_PACKAGES="python3-qgis qgis-providers python3-venv python3-pip xvfb fonts-wqy-microhei qttools5-dev-tools postgresql postgresql-15-postgis-3"
 
 have_qgis() { "$SYS_PY" -c 'import qgis.core' >/dev/null 2>&1; }
 have_venv_module() { "$SYS_PY" -c 'import ensurepip, venv' >/dev/null 2>&1; }
 
-if ! have_qgis || ! have_venv_module || ! command -v xvfb-run >/dev/null || ! fc-list 2>/dev/null | grep -qi wqy; then
+have_postgresql() { ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; }
+
+if ! have_qgis || ! have_venv_module || ! command -v xvfb-run >/dev/null || ! fc-list 2>/dev/null | grep -qi wqy \
+        || ! have_postgresql; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "setup: installing QGIS and friends from Debian ($APT_PACKAGES)"
         export DEBIAN_FRONTEND=noninteractive

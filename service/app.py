@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from service import __version__
-from service.api import boundaries, channels, dispatch, errors, incidents, ogcapi, open311, stream, units
+from service.api import boundaries, channels, dispatch, errors, incidents, ogcapi, open311, stream, units, vocabulary
 from service.api import snapshot as snapshot_api
 from service.api.limits import FILE_UPLOAD_PATHS, BodySizeLimit
 from service.context import ServiceContext
@@ -28,15 +28,21 @@ Errors are `{"error": {"status", "message", "problems": [{"field", "reason"}]}}`
 
 
 async def _watch(ctx: ServiceContext) -> None:
-    """SLA warnings and breaches, stale units, track retention: on the service's own clock."""
+    """Jobs that must run once (SLA warnings and breaches, stale units, track retention) run on the
+    process holding the watch lease; another takes over within a few seconds when it dies. Pruning
+    the duplicate index is this process's own memory, so every process does it."""
     passes = 0
     while True:
         try:
-            await run_in_threadpool(ctx.dispatch.watch)
-            passes += 1
-            if passes % 3600 == 1:
-                await run_in_threadpool(ctx.dispatch.prune_tracks)
+            if await run_in_threadpool(ctx.lease.held):
+                await run_in_threadpool(ctx.dispatch.watch)
+            else:  # keep the schedule current, to take over the watch at any moment
+                await run_in_threadpool(ctx.sla_schedule.settle)
+                if passes % 3600 == 0:
+                    await run_in_threadpool(ctx.dispatch.prune_tracks)
+            if passes % 3600 == 0:
                 await run_in_threadpool(ctx.intake.prune_index)
+            passes += 1
         except Exception:  # the watch must outlive a bad pass; the next one retries
             logging.getLogger(__name__).exception("watch pass failed")
         await asyncio.sleep(ctx.settings.watch_interval_seconds)
@@ -50,6 +56,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         ctx.hub.bind(asyncio.get_running_loop())
+        ctx.start_following()  # other processes' writes reach this one's views and streams
         watcher = asyncio.create_task(_watch(ctx)) if watch else None
         yield
         if watcher:
@@ -61,6 +68,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     errors.install(app)
     for module in (channels, incidents, dispatch, units, stream, open311, boundaries, ogcapi, snapshot_api):
         app.include_router(module.router)
+    app.include_router(vocabulary.router)
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")
     def health() -> dict[str, str]:

@@ -92,7 +92,8 @@ def _serve(ctx: ServiceContext) -> None:
                                              log_level="warning"))
         threading.Thread(target=side.run, name="osmand-port", daemon=True).start()
         print(f"  OsmAnd port  : {ctx.settings.host}:{ctx.settings.osmand_port} (Traccar Client server address)")
-    uvicorn.run(app, host=ctx.settings.host, port=ctx.settings.port, log_level="warning")
+    # Live streams never end by themselves: on shutdown give them 2 s, then close them (clients resume elsewhere).
+    uvicorn.run(app, host=ctx.settings.host, port=ctx.settings.port, log_level="warning", timeout_graceful_shutdown=2)
 
 
 def _ensure_demo(ctx: ServiceContext) -> None:

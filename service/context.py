@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,16 +12,23 @@ from service.domain.clock import Clock, SystemClock
 from service.domain.dedupe import RecentIndex
 from service.domain.errors import AccessDenied
 from service.domain.geography import Locator
+from service.domain.lifecycle import OPEN_STATUSES
 from service.domain.sla import SlaPolicy
 from service.flows.dispatch import DispatchFlow, DispatchSettings
+from service.flows.fleet import FleetView
 from service.flows.intake import IntakeFlow
+from service.flows.watch import SlaSchedule
 from service.hub import EventHub
+from service.projector import Projector
 from service.settings import Settings
 from service.store import areas as area_store
+from service.store import coordination, migrate
+from service.store import events as event_log
 from service.store import incidents as incident_store
 from service.store import keys as key_store
-from service.store import migrate
+from service.store.coordination import Lease
 from service.store.db import Database
+from service.views import DuplicateIndexView, KeyCache, LocatorView
 
 KEY_CACHE_SECONDS = 30.0
 
@@ -38,63 +44,76 @@ class Principal:
 
 
 class ServiceContext:
+    """Wires the record, the views and the flows; see service/projector.py for how views follow the log."""
+
     def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.db = Database(settings)
         migrate.upgrade(self.db.writer)
-        self.hub = EventHub()
-        self._locator: Locator | None = None
-        self._locator_lock = threading.Lock()
-        self.recent = RecentIndex(
+        self.locator = LocatorView(self._build_locator)
+        self.recent = DuplicateIndexView(RecentIndex(
             duplicate_radius_m=settings.duplicate_radius_m,
             duplicate_window=timedelta(minutes=settings.duplicate_window_minutes),
             repeat_radius_m=settings.repeat_radius_m,
-            repeat_window=timedelta(days=settings.repeat_window_days))
-        self._load_recent()
+            repeat_window=timedelta(days=settings.repeat_window_days)))
+        sla = SlaPolicy.from_minutes(settings.sla_overrides, settings.sla_warn_fraction)
+        self.fleet = FleetView(db=self.db)
+        self.sla_schedule = SlaSchedule(policy=sla)
+        self.keys: KeyCache[Principal] = KeyCache(seconds=KEY_CACHE_SECONDS, key_id=lambda p: p.key_id)
+        start_id = self._load_views()
+        self.hub = EventHub(start_id=start_id)
+        self.projector = Projector(db=self.db, start_id=start_id, publish=self.hub.publish,
+                                   poll_seconds=settings.sse_poll_seconds,
+                                   views=[self.recent, self.fleet, self.locator, self.sla_schedule, self.keys])
         self.intake = IntakeFlow(db=self.db, locator=self.locator, index=self.recent, clock=self.clock,
-                                 on_commit=self.hub.notify)
-        self.dispatch = DispatchFlow(db=self.db, clock=self.clock, on_commit=self.hub.notify, settings=DispatchSettings(
-            sla=SlaPolicy.from_minutes(settings.sla_overrides, settings.sla_warn_fraction),
-            arrival_radius_m=settings.arrival_radius_m,
-            stale_after=timedelta(minutes=settings.stale_after_minutes),
-            track_retention=timedelta(days=settings.track_retention_days)))
-        self._keys: dict[str, tuple[float, Principal]] = {}  # valid keys only: bad ones must not grow it
+                                 catch_up=self.projector.catch_up, on_commit=self.projector.committed)
+        self.dispatch = DispatchFlow(db=self.db, clock=self.clock, fleet=self.fleet, schedule=self.sla_schedule,
+                                     on_commit=self.projector.committed, settings=DispatchSettings(
+                                         sla=sla, arrival_radius_m=settings.arrival_radius_m,
+                                         stale_after=timedelta(minutes=settings.stale_after_minutes),
+                                         track_retention=timedelta(days=settings.track_retention_days)))
+        self.lease = Lease(self.db, "watch")
+        self._listening = threading.Event()
 
-    def _load_recent(self) -> None:
-        horizon = self.clock.now() - self.recent.repeat_window - timedelta(days=1)
+    def _load_views(self) -> int:
+        """Every view as of one event id, read in one transaction; the projector follows the log from there."""
+        horizon = self.clock.now() - self.recent.index.repeat_window - timedelta(days=1)
         with self.db.read() as session:
-            for item in incident_store.recent_since(session=session, since=horizon):
-                self.recent.add(item)
+            start_id = event_log.last_id(session)
+            self.recent.load(incident_store.recent_since(session=session, since=horizon))
+            open_rows = incident_store.open_sla_rows(session=session, statuses=[s.value for s in OPEN_STATUSES])
+        self.sla_schedule.load(open_rows, self.clock.now())
+        self.fleet.reload()  # idempotent against the events after start_id that it may already show
+        return start_id
 
-    def locator(self) -> Locator:
-        """The point-in-micro-grid index, built once and rebuilt after boundaries change."""
-        with self._locator_lock:
-            if self._locator is None:
-                with self.db.read() as session:
-                    self._locator = area_store.build_locator(session=session)
-            return self._locator
+    def _build_locator(self) -> Locator:
+        with self.db.read() as session:
+            return area_store.build_locator(session=session)
 
-    def boundaries_changed(self) -> None:
-        with self._locator_lock:
-            self._locator = None
-        self.hub.notify()
+    def start_following(self) -> None:
+        """Follow other processes' writes: a tail thread, woken by PostgreSQL NOTIFY (or polling on SQLite)."""
+        self.projector.start()
+        if not self.db.is_sqlite and not self._listening.is_set():
+            self._listening.set()
+            self._stop_listening = threading.Event()
+            threading.Thread(target=coordination.listen_for_commits, name="commit-listener", daemon=True,
+                             args=(self.db, self.projector.wake, self._stop_listening)).start()
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:
             raise AccessDenied("no access key: send 'Authorization: Bearer <key>' (or api_key=<key>)",
                                authenticated=False)
-        now = time.monotonic()
-        cached = self._keys.get(token)
-        if cached is not None and now - cached[0] <= KEY_CACHE_SECONDS:
-            return cached[1]
+        cached = self.keys.get(token)
+        if cached is not None:
+            return cached
         with self.db.read() as session:
             row = key_store.lookup(session=session, token=token)
         if row is None:
-            self._keys.pop(token, None)
+            self.keys.forget(token)
             raise AccessDenied("unknown or revoked access key", authenticated=False)
         principal = Principal(row.id, row.name, Role(row.role), row.channel)
-        self._keys[token] = (now, principal)
+        self.keys.put(token, principal)
         return principal
 
     def create_key(self, *, name: str, role: Role, channel: Channel | None = None) -> str:
@@ -102,4 +121,8 @@ class ServiceContext:
             return key_store.create(session=session, name=name, role=role, channel=channel, now=self.clock.now())
 
     def close(self) -> None:
+        if self._listening.is_set():
+            self._stop_listening.set()
+        self.projector.stop()
+        self.lease.release()
         self.db.dispose()

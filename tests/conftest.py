@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from service.demo import street as demo_street
-from tests.support.child_process import ServiceProcess
 from service.context import ServiceContext
+from service.demo import street as demo_street
 from service.settings import Settings
+from tests.support.child_process import ServiceProcess
 
 
 @pytest.fixture(scope="session")

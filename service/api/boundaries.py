@@ -67,7 +67,7 @@ async def import_boundaries(
             parents = {r.code for r in area_store.list_areas(session=session)}
         rows = boundary_files.read_boundaries(data, fmt=format, level=level, mapping=FieldMapping.parse(parsed),
                                               layer=layer, known_parents=parents)
-        replace_boundaries(ctx, rows, [level])
+        replace_boundaries(rows, [level], db=ctx.db, clock=ctx.clock, on_commit=ctx.projector.committed)
         return len(rows)
 
     count = await run_in_threadpool(work)
@@ -85,7 +85,7 @@ async def import_roads(who: GisEditor, ctx: ContextDep, file: Annotated[UploadFi
 
     def work() -> dict[str, Any]:
         rows = boundary_files.read_roads(data, fmt=format, name_field=name_field, layer=layer)
-        replace_roads(ctx, rows)
+        replace_roads(rows, db=ctx.db, clock=ctx.clock, on_commit=ctx.projector.committed)
         network = ctx.dispatch.fleet.roads
         return {"roads": len(rows), "nodes": len(network) if network else 0,
                 "edges": network.edge_count if network else 0}

@@ -90,4 +90,5 @@ def reachability(who: Reader, ctx: ContextDep, minutes: float = Query(10, gt=0, 
 async def patrol(who: Reader, ctx: ContextDep, day: date = Query(description="local date, Asia/Shanghai"),
                  grid: str | None = Query(None, description="one grid code; all grids when absent")) -> dict[str, Any]:
     start = datetime.combine(day, datetime.min.time(), LOCAL_TZ)
-    return await run_in_threadpool(patrol_coverage, ctx, start=start, end=start + timedelta(days=1), grid=grid)
+    return await run_in_threadpool(lambda: patrol_coverage(db=ctx.db, locator=ctx.locator(), start=start,
+                                                           end=start + timedelta(days=1), grid=grid))

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from service.context import Principal, ServiceContext
-from service.domain.access import Permission, allows, mask_name, mask_phone
+from service.domain.access import Permission, allows, mask_attributes, mask_name, mask_phone
 from service.domain.lifecycle import CaseStatus
 from service.domain.sla import clocks, most_urgent
 
@@ -17,6 +17,8 @@ def incident(d: dict[str, Any], who: Principal, ctx: ServiceContext) -> dict[str
     if not allows(who.role, Permission.SEE_PERSONAL_DATA):
         out["reporter_name"] = mask_name(d.get("reporter_name"))
         out["reporter_phone"] = mask_phone(d.get("reporter_phone"))
+        if "attributes" in d:
+            out["attributes"] = mask_attributes(d["attributes"])
     if d.get("category") and d.get("received_at"):
         now = ctx.clock.now()
         received = d["received_at"]

@@ -15,20 +15,20 @@ from service.api import present
 from service.api.deps import ContextDep, Reader
 from service.context import Principal, ServiceContext
 from service.domain.errors import InvalidInput
+from service.domain.events import LoggedEvent
+from service.domain.records import event_record
 from service.store import events as event_log
-from service.store.models import EventRow
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 
 READ_LIMIT = 500
 
 
-def event_json(row: EventRow, who: Principal, ctx: ServiceContext) -> dict[str, Any]:
+def event_json(row: LoggedEvent, who: Principal, ctx: ServiceContext) -> dict[str, Any]:
     payload = row.payload
     if row.subject == "incident" and "reporter_name" in payload:
         payload = present.incident(payload, who, ctx)
-    return {"id": row.id, "kind": row.kind, "occurred_at": row.occurred_at.isoformat(), "subject": row.subject,
-            "subject_id": row.subject_id, "payload": payload}
+    return event_record(row, payload)
 
 
 @router.get("/stream", summary="Every change, live, as Server-Sent Events",
@@ -47,37 +47,40 @@ async def stream(request: Request, who: Reader, ctx: ContextDep,
     elif after is not None:
         start = after
     else:
-        start = await run_in_threadpool(_last_id, ctx)
+        start = ctx.hub.last_id  # what this process has applied: the client sees every event after it
     return StreamingResponse(_tail(request, ctx, who, start), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-def _last_id(ctx: ServiceContext) -> int:
+def _read(ctx: ServiceContext, after: int) -> list[LoggedEvent]:
     with ctx.db.read() as session:
-        return event_log.last_id(session)
+        return event_log.read_logged_after(session, after, limit=READ_LIMIT)
 
 
-def _read(ctx: ServiceContext, after: int) -> list[EventRow]:
-    with ctx.db.read() as session:
-        return event_log.read_after(session, after, limit=READ_LIMIT)
+def _encode(events: list[LoggedEvent], who: Principal, ctx: ServiceContext) -> bytes:
+    return b"".join(b"id: %d\nevent: %s\ndata: %s\n\n" % (e.id, e.kind.encode(), orjson.dumps(event_json(e, who, ctx)))
+                    for e in events)
 
 
 async def _tail(request: Request, ctx: ContextDep, who: Principal, last: int) -> AsyncIterator[bytes]:
+    """Events come from the fan-out (one reader per commit for every client); only a client resuming
+    from further back than the fan-out keeps reads the log itself, until it has caught up."""
     heartbeat = ctx.settings.sse_heartbeat_seconds
+    audience = (who.role, who.channel)  # what a client may see depends on these only
     yield f"retry: 2000\n: stream from event {last}\n\n".encode()
     last_sent = time.monotonic()
-    while not await request.is_disconnected():
-        rows = await run_in_threadpool(_read, ctx, last)
-        if rows:
-            chunk = b"".join(b"id: %d\nevent: %s\ndata: %s\n\n" % (r.id, r.kind.encode(),
-                                                                    orjson.dumps(event_json(r, who, ctx)))
-                             for r in rows)
-            last = rows[-1].id
+    while True:  # Starlette cancels this generator when the client goes (it listens for the disconnect)
+        events = ctx.hub.after(last, limit=READ_LIMIT)
+        if events is None:
+            events = await run_in_threadpool(_read, ctx, last)
+        if events:
+            chunk = ctx.hub.encoded(events, audience, lambda batch: _encode(batch, who, ctx))
+            last = events[-1].id
             last_sent = time.monotonic()
             yield chunk
-            if len(rows) == READ_LIMIT:
+            if len(events) == READ_LIMIT:
                 continue
         if time.monotonic() - last_sent >= heartbeat:
             last_sent = time.monotonic()
             yield b": heartbeat\n\n"
-        await ctx.hub.wait(timeout=min(ctx.settings.sse_poll_seconds, heartbeat))
+        await ctx.hub.wait(timeout=min(ctx.settings.sse_poll_seconds, heartbeat), after_id=last)

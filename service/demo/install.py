@@ -24,11 +24,11 @@ def install_demo_street(ctx: ServiceContext, street: DemoStreet) -> None:
               "current_incident": None, "fix_time_ms": epoch_ms(now) if u.lon is not None else None,
               "speed_ms": None, "heading": None, "battery": None, "stale": False, "version": 1, "updated_at": now}
              for u in street.units]
+    events = [changed_event(rows, now)]
     with ctx.db.write() as session:
         area_store.replace_areas(session=session, rows=rows, levels=list(Level))
         area_store.replace_roster(session=session, people=people, teams=teams, departments=street.departments)
         area_store.replace_units(session=session, units=units)
         road_store.replace_roads(session=session, rows=[{"name": None, "geometry": g} for g in street.roads])
-        event_log.append(session, [changed_event(ctx, rows)])
-    ctx.boundaries_changed()
-    ctx.dispatch.reload()
+        ids = event_log.append(session, events)
+    ctx.projector.committed(ids, events)  # the locator and the fleet follow the boundaries.changed event

@@ -60,3 +60,23 @@ def mask_phone(phone: str | None) -> str | None:
         return "*" * len(digits)
     keep_head = 3 if len(digits) >= 11 else 1
     return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]
+
+
+# Open311 attributes that identify the resident (GeoReport v2 `email`, `device_id`, `account_id`): masked
+# like names and phones, or the reporter could be found through them.
+PERSONAL_ATTRIBUTES = frozenset({"email", "device_id", "account_id"})
+
+
+def mask_email(email: str | None) -> str | None:
+    """xiaoming.wang@example.cn -> x***@example.cn."""
+    if not email:
+        return email
+    local, at, domain = email.partition("@")
+    return local[:1] + "***" + at + domain
+
+
+def mask_attributes(attributes: dict[str, object] | None) -> dict[str, object] | None:
+    if not attributes or not PERSONAL_ATTRIBUTES & attributes.keys():
+        return attributes
+    return {k: (v if k not in PERSONAL_ATTRIBUTES or not isinstance(v, str)
+                else mask_email(v) if k == "email" else "***") for k, v in attributes.items()}

@@ -11,9 +11,11 @@ Gauss-Krueger zone 40, central meridian 120 E, the zone of Hangzhou).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -175,6 +177,42 @@ def to_storage(crs: SourceCrs, x: ArrayLike, y: ArrayLike) -> tuple[FloatArray, 
     assert crs.epsg is not None
     lon, lat = _transformer(crs.epsg).transform(xa, ya)
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def points_to_storage(crs_of: Sequence[SourceCrs | None], x: Sequence[float], y: Sequence[float]
+                      ) -> tuple[list[float], list[float], list[bool]]:
+    """Many points, each in its own CRS (None: skip it), to stored lon/lat, converted per CRS in one
+    vectorised call (a batch usually has one or two systems). Returns lon, lat (NaN when skipped or
+    invalid) and whether each is a valid position. The one conversion path for cases and fixes."""
+    lon = [float("nan")] * len(crs_of)
+    lat = [float("nan")] * len(crs_of)
+    ok = [False] * len(crs_of)
+    groups: dict[SourceCrs, list[int]] = {}
+    for i, crs in enumerate(crs_of):
+        if crs is not None:
+            groups.setdefault(crs, []).append(i)
+    for crs, idx in groups.items():
+        xs, ys = to_storage(crs, [x[i] for i in idx], [y[i] for i in idx])
+        valid = valid_lon_lat(xs, ys)
+        for j, i in enumerate(idx):
+            if valid[j]:
+                lon[i], lat[i], ok[i] = float(xs[j]), float(ys[j]), True
+    return lon, lat, ok
+
+
+def geometries_to_storage(geometries: Any, source: CRS) -> Any:
+    """Shapely geometries from a file's CRS to the stored one (boundary and road files)."""
+    import shapely
+
+    if source.equals(CRS.from_epsg(STORAGE_EPSG)):
+        return geometries
+    transformer = _file_transformer(source.to_wkt())
+    return shapely.transform(geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+@lru_cache(maxsize=16)
+def _file_transformer(wkt: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_wkt(wkt), CRS.from_epsg(STORAGE_EPSG), always_xy=True)
 
 
 def valid_lon_lat(lon: FloatArray, lat: FloatArray) -> NDArray[np.bool_]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -16,12 +17,14 @@ class EventKind(StrEnum):
     UNIT_MOVED = "unit.moved"
     SLA_WARNING = "sla.warning"
     SLA_BREACHED = "sla.breached"
+    KEY_REVOKED = "key.revoked"  # payload {"key_id": int}: every process drops the key from its cache
 
 
 class Subject(StrEnum):
     INCIDENT = "incident"
     AREA = "area"
     UNIT = "unit"
+    KEY = "key"
 
 
 @dataclass(frozen=True)
@@ -31,3 +34,19 @@ class NewEvent:
     subject_id: str
     payload: dict[str, Any]
     occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """An event as the log holds it: its global id, and a payload in JSON types (times as ISO strings)."""
+
+    id: int
+    kind: str
+    subject: str
+    subject_id: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+# What a writer calls after its commit: the ids `append` gave its events, and the events.
+OnCommit = Callable[[Sequence[int], Sequence[NewEvent]], None]

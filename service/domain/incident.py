@@ -67,23 +67,12 @@ def normalize(drafts: list[IncidentDraft], *, locator: Locator, now: datetime
         crs_of.append(crs)
         results[i] = problems
 
-    # Convert per CRS in vectorised groups: a batch usually has one or two systems.
-    lon = [float("nan")] * len(drafts)
-    lat = [float("nan")] * len(drafts)
-    groups: dict[coords.SourceCrs, list[int]] = {}
-    for i, crs in enumerate(crs_of):
-        if crs is not None and not results[i]:
-            groups.setdefault(crs, []).append(i)
-    for crs, idx in groups.items():
-        xs, ys = coords.to_storage(crs, [float(drafts[i].x or 0.0) for i in idx], [float(drafts[i].y or 0.0) for i in idx])
-        ok = coords.valid_lon_lat(xs, ys)
-        for j, i in enumerate(idx):
-            if ok[j]:
-                lon[i], lat[i] = float(xs[j]), float(ys[j])
-            else:
-                d = drafts[i]
-                results[i] = [FieldProblem(d.field_name("x"),
-                                           f"({d.x}, {d.y}) is not a valid position in {crs.label}")]
+    lon, lat, ok = coords.points_to_storage([crs if not results[i] else None for i, crs in enumerate(crs_of)],
+                                            [float(d.x or 0.0) for d in drafts], [float(d.y or 0.0) for d in drafts])
+    for i, d in enumerate(drafts):
+        crs = crs_of[i]
+        if crs is not None and not results[i] and not ok[i]:
+            results[i] = [FieldProblem(d.field_name("x"), f"({d.x}, {d.y}) is not a valid position in {crs.label}")]
 
     good = [i for i, r in enumerate(results) if not r]
     placements = locator.locate([lon[i] for i in good], [lat[i] for i in good])

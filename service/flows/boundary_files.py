@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from shapely.geometry import MultiPolygon, Polygon
 
+from service.domain import coords
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.gridcodes import CODE_LENGTH, PARENT_LEVEL, Level, parse_code
 
@@ -130,9 +131,7 @@ def _read_file(data: bytes, fmt: FileFormat, layer: str | None) -> tuple[list[st
     names = list(meta["fields"])
     geoms = shapely.from_wkb(np.asarray(wkb, dtype=object))
     source_crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else CRS.from_epsg(4326)
-    if not source_crs.equals(CRS.from_epsg(4326)):
-        transformer = Transformer.from_crs(source_crs, CRS.from_epsg(4326), always_xy=True)
-        geoms = shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    geoms = coords.geometries_to_storage(geoms, source_crs)
     return names, dict(zip(names, columns)), geoms
 
 

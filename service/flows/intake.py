@@ -8,31 +8,39 @@ from datetime import datetime
 from typing import Any
 
 from service.domain.clock import Clock
-from service.domain.dedupe import Recent, RecentIndex
+from service.domain.dedupe import Recent
 from service.domain.errors import ItemOutcome
-from service.domain.events import EventKind, NewEvent, Subject
+from service.domain.events import EventKind, NewEvent, OnCommit, Subject
 from service.domain.geography import Locator
 from service.domain.incident import IncidentDraft, NormalizedIncident, normalize
 from service.domain.lifecycle import CaseStatus
+from service.store import coordination
 from service.store import events as event_log
 from service.store import incidents as incident_store
 from service.store.db import Database
+from service.views import DuplicateIndexView
 
 
 class IntakeFlow:
-    """Takes batches of drafts; every accepted item is committed (with its event) before this returns."""
+    """Takes batches of drafts; every accepted item is committed (with its event) before this returns.
 
-    def __init__(self, *, db: Database, locator: Callable[[], Locator], index: RecentIndex, clock: Clock,
-                 on_commit: Callable[[], None]) -> None:
+    Duplicate matching must see every case committed before it, by any process: the batch takes the
+    intake lock inside its write transaction (serialize_intake), brings the projector up to the log
+    (`catch_up`), then matches. Its own events reach the index through the projector (`on_commit`).
+    """
+
+    def __init__(self, *, db: Database, locator: Callable[[], Locator], index: DuplicateIndexView, clock: Clock,
+                 catch_up: Callable[[], object], on_commit: OnCommit) -> None:
         self._db = db
         self._locator = locator
         self._index = index
         self._clock = clock
+        self._catch_up = catch_up
         self._on_commit = on_commit
-        # One writer at a time keeps the duplicate index and the database in step.
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one batch of this process at a time waits for the database lock
 
     def ingest(self, drafts: Sequence[IncidentDraft]) -> list[ItemOutcome]:
+        self._catch_up()  # places reports in the boundaries as the log has them now, whoever imported them
         now = self._clock.now()
         normalized = normalize(list(drafts), locator=self._locator(), now=now)
         outcomes = [ItemOutcome(index=i) for i in range(len(drafts))]
@@ -45,20 +53,19 @@ class IntakeFlow:
         if not good:
             return outcomes
         with self._lock:
-            new_recent = self._commit(good, outcomes, now)
-            for item in new_recent:
-                self._index.add(item)
-        self._on_commit()
+            ids, events = self._commit(good, outcomes, now)
+            self._on_commit(ids, events)
         return outcomes
 
     def prune_index(self) -> None:
         """Forget cases too old to be matched any more (called hourly by the service's watch)."""
-        with self._lock:
-            self._index.prune(self._clock.now())
+        self._index.prune(self._clock.now())
 
     def _commit(self, good: list[tuple[int, NormalizedIncident]], outcomes: list[ItemOutcome],
-                now: datetime) -> list[Recent]:
+                now: datetime) -> tuple[list[int], list[NewEvent]]:
         with self._db.write() as session:
+            coordination.serialize_intake(session)
+            self._catch_up()
             existing = incident_store.find_by_external_ids(
                 session=session, keys=[(n.draft.channel.value, n.draft.external_id) for _, n in good])
             fresh = {(n.draft.channel.value, n.draft.external_id) for _, n in good} - existing.keys()
@@ -75,8 +82,10 @@ class IntakeFlow:
                     resent_in_batch.append((i, first_in_batch[key]))
                 else:
                     first_in_batch[key] = i
-                    match, local = (index.match(lon=n.lon, lat=n.lat, category=n.draft.category,
-                                                reported_at=n.draft.reported_at) for index in (self._index, batch_index))
+                    match = self._index.match(lon=n.lon, lat=n.lat, category=n.draft.category,
+                                              reported_at=n.draft.reported_at)
+                    local = batch_index.match(lon=n.lon, lat=n.lat, category=n.draft.category,
+                                              reported_at=n.draft.reported_at)
                     row = _row(n, now, incident_id=next(ids),
                                duplicate_of=match.duplicate_of if match.duplicate_of is not None else local.duplicate_of,
                                repeat_count=match.repeat_count + local.repeat_count)
@@ -88,10 +97,10 @@ class IntakeFlow:
                 outcomes[i].id, outcomes[i].created, outcomes[i].duplicate_of = row["id"], True, row["duplicate_of"]
             for i, first in resent_in_batch:
                 outcomes[i].id, outcomes[i].duplicate_of = outcomes[first].id, outcomes[first].duplicate_of
-            event_log.append(session, [
-                NewEvent(EventKind.INCIDENT_CREATED, Subject.INCIDENT, str(row["id"]), incident_store.as_dict(row), now)
-                for row in rows])
-        return [_recent(r) for r in rows]
+            events = [NewEvent(EventKind.INCIDENT_CREATED, Subject.INCIDENT, str(row["id"]),
+                               incident_store.as_dict(row), now) for row in rows]
+            event_ids = event_log.append(session, events)
+        return event_ids, events
 
 
 def _recent(row: dict[str, Any]) -> Recent:

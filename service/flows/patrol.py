@@ -8,16 +8,17 @@ from typing import Any
 
 import numpy as np
 
-from service.context import ServiceContext
+from service.domain.geography import Locator
 from service.domain.gridcodes import Level
 from service.domain.units import UnitType, epoch_ms
 from service.store import areas as area_store
 from service.store import units as unit_store
+from service.store.db import Database
 
 
-def patrol_coverage(ctx: ServiceContext, *, start: datetime, end: datetime, grid: str | None) -> dict[str, Any]:
-    locator = ctx.locator()
-    with ctx.db.read() as session:
+def patrol_coverage(*, db: Database, locator: Locator, start: datetime, end: datetime, grid: str | None
+                    ) -> dict[str, Any]:
+    with db.read() as session:
         workers = [u for u in unit_store.all_units(session=session)
                    if u.unit_type == UnitType.GRID_WORKER and u.home_grid and (grid is None or u.home_grid == grid)]
         micro = area_store.list_areas(session=session, level=Level.MICRO_GRID)

@@ -6,12 +6,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import func, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service.domain.dedupe import Recent
+from service.domain.records import incident_record
 from service.store.bulk import insert_rows
-from service.store.models import IncidentRow
+from service.store.models import IncidentRow, SlaAnnouncementRow
 
 _CHUNK = 400  # stays under SQLite's bound-parameter limit with two parameters per key
 
@@ -69,22 +71,47 @@ def recent_since(*, session: Session, since: datetime) -> list[Recent]:
 
 
 def as_dict(row: IncidentRow | dict[str, Any]) -> dict[str, Any]:
-    """The incident as the API, the event log and the live map see it (times in ISO 8601 UTC)."""
-    if isinstance(row, dict):
-        out = {name: row.get(name) for name in INCIDENT_FIELDS}
+    """The incident as the API, the event log and the live map see it (the contract: domain/records.py)."""
+    return incident_record(row)
+
+
+def update_if_version(*, session: Session, incident_id: int, version: int, values: dict[str, Any]) -> bool:
+    """Apply `values` only if the case is still at `version` (one writer wins); True when applied."""
+    won = session.execute(update(IncidentRow).where(IncidentRow.id == incident_id, IncidentRow.version == version)
+                          .values(**values))
+    return bool(won.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def sla_rows(*, session: Session, incident_ids: Sequence[int]) -> list[Any]:
+    """What the SLA watch needs of each case: category, priority, status, times, milestones, flags."""
+    return list(session.execute(select(
+        IncidentRow.id, IncidentRow.category, IncidentRow.priority, IncidentRow.status, IncidentRow.received_at,
+        IncidentRow.milestones, IncidentRow.sla_flags, IncidentRow.micro_grid).where(IncidentRow.id.in_(list(incident_ids)))))
+
+
+def open_sla_rows(*, session: Session, statuses: Sequence[str]) -> list[Any]:
+    return list(session.execute(select(
+        IncidentRow.id, IncidentRow.category, IncidentRow.priority, IncidentRow.status, IncidentRow.received_at,
+        IncidentRow.milestones, IncidentRow.sla_flags, IncidentRow.micro_grid).where(IncidentRow.status.in_(list(statuses)))))
+
+
+def set_sla_flags(*, session: Session, incident_id: int, flags: dict[str, str]) -> None:
+    session.execute(update(IncidentRow).where(IncidentRow.id == incident_id).values(sla_flags=flags))
+
+
+def claim_announcement(*, session: Session, incident_id: int, clock: str, level: str, at: datetime) -> bool:
+    """Record that this warning or breach is being announced; False when it already was (by anyone).
+
+    The primary key (incident, clock, level) is the guarantee: of two processes racing, one inserts."""
+    table = SlaAnnouncementRow.__table__
+    values = {"incident_id": incident_id, "clock": clock, "level": level, "announced_at": at}
+    if session.get_bind().dialect.name == "postgresql":
+        statement: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()  # type: ignore[arg-type]
     else:
-        out = {name: getattr(row, name) for name in INCIDENT_FIELDS}
-    for name in _TIME_FIELDS:
-        value = out[name]
-        if isinstance(value, datetime):
-            out[name] = value.isoformat()
-    return out
+        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()  # type: ignore[arg-type]
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING
+    return session.execute(statement.returning(table.c.incident_id)).first() is not None
 
 
-_TIME_FIELDS = ("reported_at", "received_at", "updated_at")
-INCIDENT_FIELDS = (
-    "id", "channel", "external_id", "reported_at", "received_at", "category", "description", "lon", "lat",
-    "source_crs", "address", "reporter_name", "reporter_phone", "priority", "status", "outside_jurisdiction",
-    "micro_grid", "grid", "community", "defence_zone", "patrol_zone", "duplicate_of", "repeat_count",
-    "attributes", "version", "updated_at", "assigned_unit", "milestones", "departments",
-)
+def open_incidents(*, session: Session, statuses: Sequence[str]) -> list[IncidentRow]:
+    return list(session.scalars(select(IncidentRow).order_by(IncidentRow.id).where(IncidentRow.status.in_(list(statuses)))))

@@ -216,3 +216,15 @@ class ApiKeyRow(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SlaAnnouncementRow(Base):
+    """An SLA warning or breach that was announced: the primary key makes announcing twice impossible,
+    whichever process (or lease holder) tries."""
+
+    __tablename__ = "sla_announcements"
+
+    incident_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clock: Mapped[str] = mapped_column(String(16), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    announced_at: Mapped[datetime]

@@ -6,16 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from service.domain.units import from_epoch_ms
+from service.domain.records import unit_record
 from service.store.bulk import insert_rows
-from service.store.models import CaseActionRow, FixRow, UnitRow
-
-UNIT_FIELDS = ("id", "callsign", "name", "unit_type", "device_id", "team_code", "home_grid", "home_zone", "skills",
-               "status", "current_incident", "lon", "lat", "speed_ms", "heading", "battery", "stale", "version")
+from service.store.models import CaseActionRow, FixRow, IncidentRow, UnitRow
 
 
 def all_units(*, session: Session) -> list[UnitRow]:
@@ -27,10 +24,8 @@ def get(*, session: Session, unit_id: int) -> UnitRow | None:
 
 
 def as_dict(unit: UnitRow) -> dict[str, Any]:
-    out = {name: getattr(unit, name) for name in UNIT_FIELDS}
-    out["fix_time"] = from_epoch_ms(unit.fix_time_ms).isoformat() if unit.fix_time_ms is not None else None
-    out["updated_at"] = unit.updated_at.isoformat()
-    return out
+    """The unit as clients see it (the contract: domain/records.py)."""
+    return unit_record(unit)
 
 
 def insert_fixes(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -72,3 +67,56 @@ def history(*, session: Session, incident_id: int) -> list[dict[str, Any]]:
                            .order_by(CaseActionRow.id))
     return [{"action": r.action, "from_status": r.from_status, "to_status": r.to_status, "actor": r.actor,
              "note": r.note, "details": r.details, "at": r.at.isoformat()} for r in rows]
+
+
+def move_to_fix(*, session: Session, unit_id: int, fix: dict[str, Any]) -> bool:
+    """Move a unit to `fix` unless it already stands at a newer one; True when it moved.
+
+    The condition is in the UPDATE so that two processes storing fixes of one unit at once can never
+    move it back to the older one."""
+    result = session.execute(update(UnitRow).where(
+        UnitRow.id == unit_id, or_(UnitRow.fix_time_ms.is_(None), UnitRow.fix_time_ms < fix["time_ms"])).values(
+        lon=fix["lon"], lat=fix["lat"], fix_time_ms=fix["time_ms"], speed_ms=fix["speed_ms"],
+        heading=fix["heading"], battery=fix["battery"], stale=False))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def arrival_candidates(*, session: Session, unit_ids: Sequence[int], statuses: Sequence[str]
+                       ) -> list[tuple[int, float | None, float | None, int, float | None, float | None, int]]:
+    """(unit id, unit lon, lat, case id, case lon, lat, case version) of units working a case in `statuses`."""
+    rows = session.execute(
+        select(UnitRow.id, UnitRow.lon, UnitRow.lat, IncidentRow.id, IncidentRow.lon, IncidentRow.lat,
+               IncidentRow.version)
+        .join(IncidentRow, IncidentRow.id == UnitRow.current_incident)
+        .where(UnitRow.id.in_(list(unit_ids)), IncidentRow.status.in_(list(statuses))))
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def change_unit(*, session: Session, unit_id: int, values: dict[str, Any], now: datetime) -> UnitRow | None:
+    """Apply `values` to a unit, bump its version; the row as it now is (None when it does not exist)."""
+    session.execute(update(UnitRow).where(UnitRow.id == unit_id)
+                    .values(**values, version=UnitRow.version + 1, updated_at=now))
+    unit = get(session=session, unit_id=unit_id)
+    if unit is not None:
+        session.refresh(unit)
+    return unit
+
+
+def any_silent(*, session: Session, before_ms: int) -> bool:
+    """Whether any unit not yet marked stale sent its last fix before `before_ms`."""
+    return session.scalar(select(UnitRow.id).where(_silent(before_ms)).limit(1)) is not None
+
+
+def mark_stale(*, session: Session, before_ms: int, now: datetime) -> list[dict[str, Any]]:
+    """Mark silent units stale; their records as they now are."""
+    rows = session.scalars(select(UnitRow).where(_silent(before_ms))).all()
+    for unit in rows:
+        unit.stale = True
+        unit.version += 1
+        unit.updated_at = now
+    session.flush()
+    return [as_dict(u) for u in rows]
+
+
+def _silent(before_ms: int) -> Any:
+    return UnitRow.stale.is_(False) & (UnitRow.fix_time_ms < before_ms)

@@ -17,8 +17,8 @@ from qgis.PyQt.QtCore import QEvent, QPoint, Qt  # noqa: E402
 from qgis.PyQt.QtWidgets import QApplication  # noqa: E402
 
 from plugin.core.definitions import ConnectionState, LayerId  # noqa: E402
-from tests.support.child_process import ServiceProcess  # noqa: E402
 from tests.service import payloads  # noqa: E402
+from tests.support.child_process import ServiceProcess  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

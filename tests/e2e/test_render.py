@@ -12,11 +12,11 @@ pytest.importorskip("qgis.core")
 
 from qgis.PyQt.QtGui import QImage  # noqa: E402
 
-from tests.support.child_process import ServiceProcess  # noqa: E402
 from service.context import ServiceContext  # noqa: E402
-from service.settings import Settings  # noqa: E402
 from service.demo.simulator import FeedSimulator  # noqa: E402
+from service.settings import Settings  # noqa: E402
 from tests.e2e.test_plugin_live import connect  # noqa: E402
+from tests.support.child_process import ServiceProcess  # noqa: E402
 
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "command_center.png"
 

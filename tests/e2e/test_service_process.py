@@ -1,27 +1,34 @@
-"""Against a real service process on a real socket: the live stream resumes without gap or repeat,
-and a 2xx answer survives kill -9."""
+"""Against a real service process on a real socket: the live stream resumes without gap or repeat, and
+many listeners get the same events (a 2xx surviving kill -9 is in test_durability.py). Every stream read
+has an overall deadline: heartbeats would keep a per-read timeout from ever firing."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
 
 import httpx
 
-from tests.support.child_process import ServiceProcess
 from tests.service import payloads
+from tests.support.child_process import ServiceProcess
 
 
-def _read_events(client: httpx.Client, headers: dict[str, str], count: int,
-                 timeout: float = 10.0) -> tuple[list[dict[str, str]], int]:
-    """Read `count` events off the stream, then drop the connection; also counts heartbeats seen."""
+def _read_events(client: httpx.Client, headers: dict[str, str], count: int, timeout: float = 10.0,
+                 deadline_s: float = 20.0, opened: threading.Event | None = None) -> tuple[list[dict[str, str]], int]:
+    """Read `count` events off the stream, then drop the connection; also counts heartbeats seen.
+    Fails after deadline_s in all; `opened` is set once the service has answered and sent the first line."""
     events: list[dict[str, str]] = []
     heartbeats = 0
     current: dict[str, str] = {}
+    deadline = time.monotonic() + deadline_s
     with client.stream("GET", "/api/v1/stream", headers=headers, timeout=timeout) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
         for line in r.iter_lines():
+            assert time.monotonic() < deadline, f"only {len(events)} of {count} events in {deadline_s} s"
+            if opened is not None and line.startswith(": stream from event"):
+                opened.set()
             if line.startswith(": heartbeat"):
                 heartbeats += 1
             elif line == "" and current:
@@ -66,65 +73,34 @@ def test_a_dropped_stream_resumes_from_last_event_id_with_no_gap_and_no_repeat(s
 def test_many_clients_stream_at_once_and_idle_streams_get_heartbeats(service: ServiceProcess) -> None:
     auth = {"Authorization": f"Bearer {service.operator_key}"}
     results: list[list[int]] = []
+    opened = [threading.Event() for _ in range(8)]
 
-    def listen() -> None:
+    def listen(ready: threading.Event) -> None:
         with httpx.Client(base_url=service.base, headers=auth) as c:
-            events, _ = _read_events(c, {}, 2)
+            events, _ = _read_events(c, {}, 2, opened=ready)
             results.append([int(e["id"]) for e in events])
 
-    threads = [threading.Thread(target=listen) for _ in range(8)]
+    threads = [threading.Thread(target=listen, args=(ready,), daemon=True) for ready in opened]
     for t in threads:
         t.start()
-    time.sleep(1.0)
+    deadline = time.monotonic() + 20
+    for ready in opened:  # every listener is connected (its stream has started) before anything is posted
+        assert ready.wait(max(0.0, deadline - time.monotonic())), "a listener never connected"
     with httpx.Client(base_url=service.base, headers=auth) as client:
         _post(client, 2, "C")
         for t in threads:
-            t.join(15)
+            t.join(max(0.0, deadline - time.monotonic()))
         assert len(results) == 8 and all(r == results[0] for r in results)
+        assert len(results[0]) == 2
         with client.stream("GET", "/api/v1/stream", timeout=10) as r:
             lines = []
+            heartbeat_deadline = time.monotonic() + 10
             for line in r.iter_lines():
                 lines.append(line)
+                assert time.monotonic() < heartbeat_deadline, "no heartbeat on an idle stream"
                 if line.startswith(": heartbeat"):
                     break
         assert any(line.startswith(": heartbeat") for line in lines)
-
-
-def test_every_item_answered_2xx_is_there_after_kill_9(data_dir: Path) -> None:
-    service = ServiceProcess(data_dir).start()
-    acknowledged: list[int] = []
-    stop = threading.Event()
-
-    def feed() -> None:
-        with httpx.Client(base_url=service.base, headers={"Authorization": f"Bearer {service.operator_key}"}) as c:
-            batch = 0
-            while not stop.is_set():
-                items = [payloads.hotline(120.13 + (i % 50) * 0.001, 30.15 + batch * 1e-4,
-                                          order_no=f"crash-{batch}-{i}") for i in range(200)]
-                try:
-                    r = c.post("/api/v1/channels/hotline12345/batch", json={"items": items}, timeout=10)
-                except httpx.HTTPError:
-                    return
-                if r.status_code == 200:
-                    acknowledged.extend(res["id"] for res in r.json()["results"])
-                batch += 1
-
-    writer = threading.Thread(target=feed)
-    writer.start()
-    time.sleep(2.5)
-    service.kill_hard()
-    stop.set()
-    writer.join(15)
-    assert len(acknowledged) >= 200, "the feed should have been acknowledged at least once before the kill"
-
-    restarted = ServiceProcess(data_dir).start()
-    try:
-        with httpx.Client(base_url=restarted.base,
-                          headers={"Authorization": f"Bearer {restarted.operator_key}"}) as c:
-            missing = [i for i in acknowledged if c.get(f"/api/v1/incidents/{i}").status_code != 200]
-    finally:
-        restarted.stop()
-    assert missing == []
 
 
 def test_a_phone_running_traccar_client_needs_only_the_server_address(data_dir: Path) -> None:
@@ -148,3 +124,23 @@ def test_a_phone_running_traccar_client_needs_only_the_server_address(data_dir: 
         assert next(u for u in units if u["device_id"] == "xf01-01")["lat"] == 30.1655
     finally:
         service.stop()
+
+
+def test_the_service_stops_promptly_on_sigterm_even_with_a_stream_open(service: ServiceProcess) -> None:
+    """Ctrl-C / systemd stop while QGIS is connected: the open live stream must not hold the service up."""
+    opened = threading.Event()
+
+    def listen() -> None:
+        auth = {"Authorization": f"Bearer {service.operator_key}"}
+        # the service going away is the point
+        with httpx.Client(base_url=service.base, headers=auth) as c, contextlib.suppress(httpx.HTTPError, AssertionError):
+            _read_events(c, {}, 1_000, timeout=30, deadline_s=30, opened=opened)
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert opened.wait(20)
+    assert service.proc is not None
+    started = time.monotonic()
+    service.proc.terminate()
+    service.proc.wait(20)
+    assert time.monotonic() - started < 5, "the open stream held the service up"

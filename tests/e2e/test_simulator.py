@@ -6,10 +6,10 @@ from collections import Counter
 
 import httpx
 
-from tests.support.child_process import ServiceProcess
 from service.context import ServiceContext
-from service.settings import Settings
 from service.demo.simulator import FeedSimulator
+from service.settings import Settings
+from tests.support.child_process import ServiceProcess
 
 
 def test_the_simulator_feeds_every_channel_and_moves_units(service: ServiceProcess) -> None:

@@ -19,6 +19,12 @@ from tests.service.conftest import Keys
 @pytest.mark.parametrize("fmt", ["gpkg", "geojson", "shp"])
 def test_boundaries_round_trip_through_every_file_format(client: TestClient, keys: Keys, ctx: ServiceContext,
                                                          fmt: str) -> None:
+    def grids() -> dict[str, tuple[dict, shapely.Geometry]]:  # type: ignore[type-arg]
+        features = client.get("/ogcapi/collections/grids/items", params={"limit": 1000},
+                              headers=keys.auth(keys.viewer)).json()["features"]
+        return {f["properties"]["code"]: (f["properties"], shapely.geometry.shape(f["geometry"])) for f in features}
+
+    before = grids()
     exported = client.get("/api/v1/boundaries/export", params={"level": "grid", "format": fmt},
                           headers=keys.auth(keys.viewer))
     assert exported.status_code == 200, exported.text
@@ -27,6 +33,15 @@ def test_boundaries_round_trip_through_every_file_format(client: TestClient, key
                     files={"file": (f"grid.{'zip' if fmt == 'shp' else fmt}", exported.content)})
     assert r.status_code == 200, r.text
     assert r.json() == {"level": "grid", "imported": 173}
+    after = grids()
+    assert after.keys() == before.keys() and len(after) == 173
+    for code, (props, geometry) in before.items():
+        new_props, new_geometry = after[code]
+        for field in ("code", "name", "level", "parent_code", "households"):
+            assert new_props.get(field) == props.get(field), (code, field)
+        # the same polygon (to well under a millimetre), not merely one polygon per code
+        assert new_geometry.equals_exact(geometry, tolerance=1e-8) or \
+            shapely.normalize(new_geometry).equals_exact(shapely.normalize(geometry), tolerance=1e-8), code
 
 
 def _gpkg_in_gauss_krueger(tmp_path, codes: list[str], polygons: list[shapely.Polygon]) -> bytes:  # type: ignore[no-untyped-def]

@@ -40,9 +40,11 @@ def test_each_channel_report_lands_in_the_micro_grid_where_it_really_is(
 
 
 def test_a_gcj02_point_left_unconverted_would_land_hundreds_of_metres_away(ctx: ServiceContext) -> None:
+    from coord_convert import transform as reference
+
     from service.domain import coords
     lon, lat = 120.1502, 30.1655
-    glon, glat = coords.wgs84_to_gcj02(lon, lat)
+    glon, glat = reference.wgs2gcj(lon, lat)
     assert coords.haversine_m(lon, lat, glon, glat) > 400
     assert ctx.locator().locate_one(float(glon), float(glat)).micro_grid != \
         ctx.locator().locate_one(lon, lat).micro_grid

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from coord_convert import transform as reference
 from fastapi.testclient import TestClient
 
-from service.domain import coords
 from service.domain.catalog import Channel
 from tests.service.conftest import Keys
 
@@ -14,8 +14,13 @@ FORM = {"service_code": "E0102", "lat": "30.1655", "long": "120.1502", "address_
 
 def test_service_discovery_lists_categories(client: TestClient, keys: Keys) -> None:
     services = client.get("/open311/v2/services.json", params={"api_key": keys.viewer}).json()
-    assert {"service_code": "E0102", "service_name": "暴露垃圾"}.items() <= services[1].items() or \
-        any(s["service_code"] == "E0102" for s in services)
+    by_code = {s["service_code"]: s for s in services}
+    # GeoReport v2 GET Service List: each entry carries these fields, metadata a boolean, type one of three
+    assert {"service_code": "E0102", "service_name": "暴露垃圾", "metadata": False, "type": "realtime"}.items() \
+        <= by_code["E0102"].items()
+    for s in services:
+        assert {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"} <= s.keys(), s
+        assert s["type"] in ("realtime", "batch", "blackbox") and isinstance(s["metadata"], bool)
     assert client.get("/open311/v2/services/E0102.json", params={"api_key": keys.viewer}).json() == \
         {"service_code": "E0102", "attributes": []}
 
@@ -36,7 +41,7 @@ def test_a_resident_posts_a_request_form_encoded_and_reads_it_back(client: TestC
 
 
 def test_a_wechat_client_may_declare_gcj02(client: TestClient, keys: Keys) -> None:
-    glon, glat = coords.wgs84_to_gcj02(120.1502, 30.1655)
+    glon, glat = reference.wgs2gcj(120.1502, 30.1655)  # independent of the code under test
     form = {**FORM, "lat": f"{float(glat):.7f}", "long": f"{float(glon):.7f}", "attribute[crs]": "GCJ02",
             "api_key": keys.feeds[Channel.OPEN311]}
     request_id = client.post("/open311/v2/requests.json", data=form).json()[0]["service_request_id"]

@@ -2,61 +2,30 @@
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
-from service.demo import street as demo_street
-from tests.support.child_process import free_port
 from service.context import ServiceContext
+from service.demo import street as demo_street
+from service.demo.install import install_demo_street
 from service.domain.catalog import Channel
 from service.domain.errors import Conflict
 from service.domain.incident import IncidentDraft
 from service.domain.lifecycle import Action, ActionRequest
-from service.demo.install import install_demo_street
 from service.flows.dispatch import FixDraft
 from service.settings import Settings
 from service.store import events
-
-pytest.importorskip("psycopg")
-BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-
-
-def _as_postgres(command: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: run its tools as the postgres user when we are root."""
-    if os.geteuid() != 0:
-        return command
-    return ["su", "postgres", "-c", " ".join(command)]
+from service.store.incidents import claim_announcement
+from tests.support.postgres import throwaway_cluster
 
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    if not BIN:
-        pytest.skip("no PostgreSQL server binaries (Debian package postgresql)")
-    folder = tempfile.mkdtemp(prefix="gc-pg-")
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres")
-    port = free_port()
-    pg_ctl = f"{BIN[-1]}/pg_ctl"
-    subprocess.run(_as_postgres([f"{BIN[-1]}/initdb", "-D", folder, "-A", "trust", "-U", "postgres"]), check=True,
-                   capture_output=True)
-    # The server inherits pg_ctl's output: send it to a log file, or waiting for the pipe never ends.
-    subprocess.run(_as_postgres([pg_ctl, "-D", folder, "-w", "-l", f"{folder}/server.log", "-o",
-                                 f"'-p {port} -k {folder} -c listen_addresses=127.0.0.1'", "start"]),
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-    try:
-        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-c", "CREATE DATABASE gc"],
-                       check=True, capture_output=True)
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/gc"
-    finally:
-        subprocess.run(_as_postgres([pg_ctl, "-D", folder, "-m", "fast", "stop"]), capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+    with throwaway_cluster() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +64,39 @@ def test_event_ids_on_postgresql_have_no_gap(pg: ServiceContext) -> None:
     with pg.db.read() as session:
         ids = [e.id for e in events.read_after(session, 0, limit=10_000)]
         assert ids == list(range(1, events.last_id(session) + 1))
+
+
+def test_a_repeat_posted_through_a_second_process_is_linked_to_the_first_ones_case(
+        pg: ServiceContext, postgres_url: str) -> None:
+    other = ServiceContext(Settings(data_dir=tempfile.mkdtemp(), database_url=postgres_url))
+    try:
+        first = pg.intake.ingest([draft("pg-two-1", lon=120.171)])[0]
+        near = other.intake.ingest([draft("pg-two-2", lon=120.1711)])[0]
+        assert first.created and near.duplicate_of == first.id
+        # and the first process's views follow the second's write through the log
+        pg.projector.catch_up()
+        assert pg.recent.match(lon=120.1711, lat=30.1655, category="E0402",
+                               reported_at=datetime.now(UTC)).duplicate_of == first.id
+    finally:
+        other.close()
+
+
+def test_the_watch_lease_has_one_holder_and_passes_on_when_it_is_released(pg: ServiceContext,
+                                                                          postgres_url: str) -> None:
+    other = ServiceContext(Settings(data_dir=tempfile.mkdtemp(), database_url=postgres_url))
+    try:
+        assert pg.lease.held() and pg.lease.held()
+        assert not other.lease.held()
+        pg.lease.release()
+        assert other.lease.held() and not pg.lease.held()
+    finally:
+        other.close()
+
+
+def test_an_sla_announcement_can_be_claimed_once_only(pg: ServiceContext) -> None:
+    now = datetime.now(UTC)
+    with pg.db.write() as session:
+        assert claim_announcement(session=session, incident_id=1, clock="on_scene", level="breached", at=now)
+    with pg.db.write() as session:
+        assert not claim_announcement(session=session, incident_id=1, clock="on_scene", level="breached", at=now)
+        assert claim_announcement(session=session, incident_id=1, clock="on_scene", level="warning", at=now)
