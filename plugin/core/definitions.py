@@ -35,6 +35,7 @@ class EventKind(Enum):
     UNIT_MOVED = "unit.moved"
     SLA_WARNING = "sla.warning"
     SLA_BREACHED = "sla.breached"
+    KEY_REVOKED = "key.revoked"  # for the service's key caches; the map has nothing to change on it
 
 
 @unique
