@@ -8,7 +8,7 @@ SPEED ?= 600
 PLUGIN_NAME := gridcommand
 HEADLESS := QT_QPA_PLATFORM=offscreen
 
-.PHONY: help setup run serve test bench package i18n styles lint typecheck clean mutation
+.PHONY: help setup run serve test bench package i18n styles lint typecheck clean bench-check mutation
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -23,10 +23,17 @@ serve: setup ## the service alone on HOST:PORT (demo street, no simulator)
 	@$(PY) -m service serve --host "$(HOST)" --port "$(PORT)"
 
 test: setup ## every test: domain, API against a real database file, plugin in real QGIS, end to end
-	@$(HEADLESS) $(PY) -m pytest -q tests
+	@# pytest-qgis puts its QGIS profile (settings, auth database) under pytest's rootdir: a fresh temp
+	@# folder, so a run starts clean and writes no profile into the work tree.
+	@profile=$$(mktemp -d /tmp/gridcommand-qgis-XXXXXX); \
+	$(HEADLESS) $(PY) -m pytest -q --rootdir="$$profile" -c pyproject.toml tests; status=$$?; \
+	rm -rf "$$profile"; exit $$status
 
 bench: setup ## benchmarks, each beside a baseline measured in the same run
 	@$(HEADLESS) $(PY) -m bench
+
+bench-check: setup ## benchmarks as a gate: exit non-zero when a median misses its aim (SECTIONS="plugin" for one)
+	@$(HEADLESS) $(PY) -m bench --check $(SECTIONS)
 
 mutation: setup ## plant small bugs (mutmut) in coords, dedupe, lifecycle, SLA, masking, stream, recommendation, plugin live; last line: the score
 	@$(HEADLESS) $(PY) tests/mutation/run.py

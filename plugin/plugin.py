@@ -14,6 +14,7 @@ from qgis.PyQt.QtWidgets import QAction
 
 from .core.boundary_updates import BoundaryUpdater
 from .core.client import ApiResult, ServiceClient
+from .core.crs import to_map, use_metric_crs
 from .core.definitions import AREA_LAYERS, ConnectionState, LayerId
 from .core.dispatcher import Dispatcher
 from .core.exceptions import GridCommandPluginError
@@ -25,7 +26,9 @@ from .core.local_service import LocalService
 from .core.paths import resources_dir
 from .core.queue_model import CATEGORY_NAMES
 from .core.settings import PluginSettings
+from .core.snapshot_loader import SnapshotLoader
 from .core.stream import LiveStream
+from .core.vocabulary import sla_clock_name
 from .processing.provider import GridCommandProvider
 
 MENU = "&GridCommand"
@@ -58,6 +61,7 @@ class GridCommandPlugin:
         self.live: LiveMap | None = None
         self.stream: LiveStream | None = None
         self.dispatcher: Dispatcher | None = None
+        self.loader: SnapshotLoader | None = None
         self.dock: Any = None
         self.tool: Any = None
         self.status: Any = None
@@ -140,7 +144,7 @@ class GridCommandPlugin:
         from .gui.queue_dock import QueueDock
         from .gui.status_widget import ConnectionStatus
 
-        self.client = ServiceClient(self.settings.service_url, self.settings.token)
+        self.client = ServiceClient(self.settings.addresses(), self.settings.token)
         self.layers = LayerSet(QgsProject.instance())
         self.layers.add_to_project()
         self.live = LiveMap(self.layers, clock=self.service_time.now)
@@ -149,6 +153,8 @@ class GridCommandPlugin:
         self.dispatcher.message.connect(lambda text, level: self.notify(text, level))
         self.stream.event_received.connect(self._apply)
         self.stream.state_changed.connect(self._stream_state)
+        self.client.address_changed.connect(
+            lambda url: self.notify(tr("A service process stopped answering; now on {}").format(url), Qgis.Warning, 5))
         self.live.boundaries_changed.connect(self._reload_boundaries)
         self.boundary_updater = BoundaryUpdater(self.client, self.layers)
         self.live.boundary_revision.connect(self.boundary_updater.apply)
@@ -162,7 +168,11 @@ class GridCommandPlugin:
         self.iface.statusBarIface().addPermanentWidget(self.status)
         self.connect_action.setChecked(True)
         self.client.get("/open311/v2/services.json", self._categories)
-        self.client.get("/api/v1/snapshot", self._snapshot_loaded)
+        self.loader = SnapshotLoader(self.client, self.live)
+        self.loader.progress.connect(self.status.show_loading)
+        self.loader.finished.connect(self._snapshot_loaded)
+        self.loader.failed.connect(self._snapshot_failed)
+        self.loader.start()
         self._timer.start(1000)
         from .gui.exercise_view import ExerciseView
 
@@ -170,6 +180,9 @@ class GridCommandPlugin:
 
     def disconnect(self) -> None:
         self._timer.stop()
+        if self.loader is not None:
+            self.loader.stop()
+            self.loader = None
         if self.stream is not None:
             self.stream.stop()
         if self.client is not None:
@@ -213,21 +226,22 @@ class GridCommandPlugin:
         self.editing_dock.show()
 
     @guarded
-    def _snapshot_loaded(self, result: ApiResult) -> None:
-        if self.live is None or self.stream is None:
+    def _snapshot_failed(self, message: str) -> None:
+        self.disconnect()
+        raise GridCommandPluginError(tr("Cannot load the command center: {}").format(message), level=Qgis.Critical)
+
+    @guarded
+    def _snapshot_loaded(self, last_event_id: int) -> None:
+        """Every page is on the layers: the live stream takes over from the snapshot's event id."""
+        if self.live is None or self.stream is None or self.layers is None:
             return
-        if not result.ok:
-            message = result.error
-            self.disconnect()
-            raise GridCommandPluginError(tr("Cannot load the command center: {}").format(message), level=Qgis.Critical)
-        self.live.load_snapshot(result.data)
-        if self.exercise is not None:
-            self.exercise.watch.take(result.data.get("exercise"))
-        self.stream.start(result.data["last_event_id"])
-        assert self.layers is not None
+        self.stream.start(last_event_id)
         extent = self.layers[LayerId.COMMUNITIES].extent()
         if not extent.isEmpty():
-            self.iface.mapCanvas().setExtent(extent)
+            project = QgsProject.instance()
+            if use_metric_crs(project, extent):
+                self.iface.mapCanvas().setDestinationCrs(project.crs())
+            self.iface.mapCanvas().setExtent(to_map(project, extent))
             self.iface.mapCanvas().refresh()
 
     @guarded
@@ -269,7 +283,7 @@ class GridCommandPlugin:
             return
         breached = [p for p in pending if p.get("state") == "breached"]
         shown = breached or pending
-        cases = ", ".join(f"#{p.get('incident_id')} {p.get('clock')}" for p in shown[:5])
+        cases = ", ".join(f"#{p.get('incident_id')} {sla_clock_name(str(p.get('clock')))}" for p in shown[:5])
         more = tr(" and {} more").format(len(shown) - 5) if len(shown) > 5 else ""
         if breached:
             self.notify(tr("SLA breached: {}{}").format(cases, more), Qgis.Critical, 8)
@@ -309,7 +323,8 @@ class GridCommandPlugin:
         canvas = self.iface.mapCanvas()
         point = QgsPointXY(case["lon"], case["lat"])
         half = 0.002
-        canvas.setExtent(QgsRectangle(point.x() - half, point.y() - half, point.x() + half, point.y() + half))
+        around = QgsRectangle(point.x() - half, point.y() - half, point.x() + half, point.y() + half)
+        canvas.setExtent(to_map(QgsProject.instance(), around))
         canvas.refresh()
         fid = self.live.feature_id(LayerId.INCIDENTS, case_id)
         if fid is not None:
@@ -318,11 +333,14 @@ class GridCommandPlugin:
     @guarded
     def start_local_service(self) -> None:
         self.local.start(self.settings)
-        self.notify(tr("Starting the local service on {}…").format(self.settings.service_url), Qgis.Info, 3)
+        self.notify(tr("Starting the local service on {}…").format(self.settings.addresses()[0]), Qgis.Info, 3)
 
     def _local_started(self, token: str) -> None:
         self.settings.token = token
-        self.settings.save()
+        try:
+            self.settings.save()
+        except PermissionError as exc:
+            self.notify(tr("The key is used for this session only: {}").format(exc), Qgis.Warning, 8)
         self.notify(tr("Local service running"), Qgis.Success, 3)
         if self.client is None:
             self.toggle_connection()

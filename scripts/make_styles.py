@@ -30,9 +30,14 @@ sys.path.insert(0, str(ROOT))
 
 from plugin.core.definitions import CASE_COLOURS, CASE_SHAPES, UNIT_STATES, UNIT_TYPES, LayerId  # noqa: E402
 from plugin.core.layers import make_layer  # noqa: E402
+from plugin.core.vocabulary import case_style_label, unit_style_label  # noqa: E402
 
 CASE_FILL = {"breached": "#d7191c", "due": "#fd8d3c", "received": "#ffd92f", "acknowledged": "#e6ab02",
              "dispatched": "#74add1", "en_route": "#4575b4", "on_scene": "#1a9850"}
+# Scale denominators from which a level is drawn: one street (~1:10,000 on a wall screen) shows all levels,
+# a ten-street district (~1:45,000) shows communities and grids, a city (~1:150,000+) communities only.
+GRIDS_FROM = 100_000
+MICRO_GRIDS_FROM = 30_000
 UNIT_FILL = {"patrol": "#1f78b4", "grid_worker": "#33a02c", "law_enforcement": "#6a3d9a", "mediation": "#ff7f00",
              "department": "#b15928"}
 
@@ -65,6 +70,14 @@ def labels(layer, expression: str, *, max_scale_denominator: float, size: float,
     layer.setLabelsEnabled(True)
 
 
+def levels_by_scale(layer, most_zoomed_out: float) -> None:  # type: ignore[no-untyped-def]
+    """Draw a boundary level only from this scale in: a district or city view shows communities and grids,
+    the micro-grids come as the operator zooms to a street (readable, and a district repaints fast)."""
+    layer.setScaleBasedVisibility(True)
+    layer.setMinimumScale(most_zoomed_out)  # QGIS calls the most zoomed-out scale "minimum"
+    layer.setMaximumScale(0)
+
+
 def outline(colour: str, width: float, style: str = "solid", fill: str = "0,0,0,0") -> QgsFillSymbol:
     return QgsFillSymbol.createSimple({"color": fill, "outline_color": colour, "outline_width": str(width),
                                        "outline_style": style})
@@ -84,11 +97,13 @@ def main() -> None:
     layer = make_layer(LayerId.GRIDS)
     layer.setRenderer(QgsSingleSymbolRenderer(outline("#636363", 0.45, "dash")))
     labels(layer, "\"name\"", max_scale_denominator=8000, size=9)
+    levels_by_scale(layer, GRIDS_FROM)
     layer.saveNamedStyle(str(out / "grids.qml"))
 
     layer = make_layer(LayerId.MICRO_GRIDS)
     layer.setRenderer(QgsSingleSymbolRenderer(outline("#bdbdbd", 0.2, fill="246,243,235,255")))
     labels(layer, 'right("code", 2) || \' \' || "name"', max_scale_denominator=3000, size=7.5)
+    levels_by_scale(layer, MICRO_GRIDS_FROM)
     layer.saveNamedStyle(str(out / "micro_grids.qml"))
 
     layer = make_layer(LayerId.DEFENCE_ZONES)
@@ -114,7 +129,8 @@ def main() -> None:
                 symbol = QgsMarkerSymbol.createSimple({
                     "name": shape, "color": CASE_FILL[colour], "outline_color": "#252525", "outline_width": "0.3",
                     "size": "5.0" if size == "big" else "3.6"})
-                categories.append(QgsRendererCategory(f"{colour}|{shape}|{size}", symbol, f"{colour} {shape} {size}"))
+                key = f"{colour}|{shape}|{size}"
+                categories.append(QgsRendererCategory(key, symbol, case_style_label(key)))
     layer.setRenderer(QgsCategorizedSymbolRenderer("style", categories))
     layer.setLabelsEnabled(False)  # ids are in the queue and in identify; 10,000 labels would stall the map
     layer.saveNamedStyle(str(out / "incidents.qml"))
@@ -129,7 +145,8 @@ def main() -> None:
             symbol.symbolLayer(0).setShape(QgsSimpleMarkerSymbolLayerBase.ArrowHeadFilled)
             # Headings count clockwise from north; the arrowhead points east at angle 0.
             symbol.setDataDefinedAngle(QgsProperty.fromExpression('coalesce("heading", 0) - 90'))
-            categories.append(QgsRendererCategory(f"{unit_type}|{state}", symbol, f"{unit_type} {state}"))
+            key = f"{unit_type}|{state}"
+            categories.append(QgsRendererCategory(key, symbol, unit_style_label(key)))
     layer.setRenderer(QgsCategorizedSymbolRenderer("style", categories))
     labels(layer, '"callsign"', max_scale_denominator=5000, size=7)
     layer.saveNamedStyle(str(out / "units.qml"))

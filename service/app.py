@@ -26,7 +26,8 @@ from service.api import (
     units,
     vocabulary,
 )
-from service.api.limits import BodySizeLimit
+from service.api import snapshot as snapshot_api
+from service.api.limits import FILE_UPLOAD_PATHS, BodySizeLimit
 from service.context import ServiceContext
 from service.domain.clock import Clock
 from service.flows import privacy
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                   docs_url=None, redoc_url=None)  # served with local assets by api.docs
     app.state.context = ctx
     errors.install(app)
-    for module in (channels, incidents, dispatch, units, stream, open311, boundaries, ogcapi):
+    for module in (channels, incidents, dispatch, units, stream, open311, boundaries, ogcapi, snapshot_api):
         app.include_router(module.router)
     app.include_router(vocabulary.router)
     app.include_router(exercises.router)
@@ -101,5 +102,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             body["exercise"] = badge
         return body
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       larger={path: settings.max_file_upload_bytes for path in FILE_UPLOAD_PATHS})
     return app

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     sse_heartbeat_seconds: float = 15.0
     sse_poll_seconds: float = 1.0
     max_body_bytes: int = 8 * 1024 * 1024
+    max_file_upload_bytes: int = Field(default=512 * 1024 * 1024, description="limit for boundary and road files "
+                                       "(spooled to disk as they arrive), e.g. a district's or a city's micro-grids")
     max_batch_items: int = 10_000
     duplicate_radius_m: float = 150.0
     duplicate_window_minutes: float = 60.0

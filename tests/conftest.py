@@ -88,8 +88,22 @@ def plugin(qgis_iface: Any, qgis_new_project: Any, metadata: configparser.Sectio
     assert _version_tuple(metadata["qgisMinimumVersion"]) <= running <= _version_tuple(metadata["qgisMaximumVersion"])
     import plugin as package
 
+    unlock_test_auth_db()
     instance = package.classFactory(qgis_iface)
     instance.initGui()
     qgis_iface.messageBar().clear_messages()
     yield instance
     instance.unload()
+
+
+TEST_MASTER_PASSWORD = "gridcommand-tests"  # the throwaway test profile's auth database, never a real one
+
+
+def unlock_test_auth_db() -> None:
+    """Open the test profile's QGIS authentication database (where the plugin keeps the access key) without
+    the prompt a desktop QGIS would show."""
+    from qgis.core import QgsApplication
+
+    manager = QgsApplication.authManager()
+    if not manager.masterPasswordIsSet():
+        assert manager.setMasterPassword(TEST_MASTER_PASSWORD, True), "test auth database has another password"

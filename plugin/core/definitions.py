@@ -35,9 +35,56 @@ class EventKind(Enum):
     UNIT_MOVED = "unit.moved"
     SLA_WARNING = "sla.warning"
     SLA_BREACHED = "sla.breached"
+    KEY_REVOKED = "key.revoked"  # for the service's key caches; the map has nothing to change on it
 
 
-OPEN_STATUSES = ("received", "acknowledged", "dispatched", "en_route", "on_scene")
+@unique
+class CaseStatus(Enum):
+    RECEIVED = "received"
+    ACKNOWLEDGED = "acknowledged"
+    DISPATCHED = "dispatched"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    DUPLICATE = "duplicate"
+
+
+OPEN_STATUSES = tuple(s.value for s in (CaseStatus.RECEIVED, CaseStatus.ACKNOWLEDGED, CaseStatus.DISPATCHED,
+                                        CaseStatus.EN_ROUTE, CaseStatus.ON_SCENE))
+
+
+@unique
+class Action(Enum):
+    """Lifecycle actions the operator may send (POST /api/v1/incidents/{id}/actions)."""
+
+    ACKNOWLEDGE = "acknowledge"
+    DISPATCH = "dispatch"
+    EN_ROUTE = "en_route"
+    ARRIVE = "arrive"
+    RESOLVE = "resolve"
+    CLOSE = "close"
+    REASSIGN = "reassign"
+    ESCALATE = "escalate"
+    REFER_MEDIATION = "refer_mediation"
+    MEDIATION_FOLLOW_UP = "mediation_follow_up"
+    WHISTLE = "whistle"
+    DEPARTMENT_ACKNOWLEDGE = "department_acknowledge"
+    CANCEL = "cancel"
+    MARK_DUPLICATE = "mark_duplicate"
+
+
+@unique
+class Channel(Enum):
+    """Where a case came from (the queue filters on it)."""
+
+    POLICE_110 = "police110"
+    HOTLINE_12345 = "hotline12345"
+    CITY_MANAGEMENT = "citymgmt"
+    OPEN311 = "open311"
+    ONLINE_HELP = "onlinehelp"
+    OPERATOR = "operator"
 
 
 @unique
@@ -70,14 +117,14 @@ class SettingsKey:
     PYTHON = PREFIX + "python"
     DATA_DIR = PREFIX + "data_dir"
     AUTOCONNECT = PREFIX + "autoconnect"
+    AUTH_CONFIG = PREFIX + "auth_config"   # id of the QGIS auth config holding the access key
 
 
 # Fields of the live layers: (name, QVariant type name).
-INCIDENT_FIELDS = (("id", "int"), ("channel", "str"), ("category", "str"), ("description", "str"),
-                   ("status", "str"), ("priority", "int"), ("micro_grid", "str"), ("grid", "str"),
-                   ("community", "str"), ("reported_at", "str"), ("assigned_unit", "int"),
-                   ("duplicate_of", "int"), ("repeat_count", "int"), ("reporter_name", "str"),
-                   ("reporter_phone", "str"), ("address", "str"), ("breach_at", "double"),
+# The map's incident layer holds what drawing, identifying and clicking need; the queue and the case panel
+# read the case itself (LiveMap.incidents), and a reporter's details never sit in a layer.
+INCIDENT_FIELDS = (("id", "int"), ("channel", "str"), ("category", "str"), ("status", "str"), ("priority", "int"),
+                   ("micro_grid", "str"), ("grid", "str"), ("assigned_unit", "int"), ("breach_at", "double"),
                    ("urgency", "str"), ("style", "str"), ("version", "int"))
 UNIT_FIELDS = (("id", "int"), ("callsign", "str"), ("name", "str"), ("unit_type", "str"), ("status", "str"),
                ("stale", "bool"), ("heading", "double"), ("speed_ms", "double"), ("current_incident", "int"),
@@ -104,3 +151,13 @@ def unit_style(unit_type: str, status: str, stale: bool) -> str:
     return f"{unit_type}|{state}"
 AREA_FIELDS = (("code", "str"), ("name", "str"), ("level", "str"), ("parent_code", "str"), ("households", "int"))
 TRACK_FIELDS = (("unit_id", "int"), ("callsign", "str"))
+
+
+@unique
+class SlaClock(Enum):
+    """The SLA clocks a case can run (the service's ClockKind)."""
+
+    ACKNOWLEDGE = "acknowledge"
+    ON_SCENE = "on_scene"
+    LAW_ENFORCEMENT = "law_enforcement"
+    MEDIATION = "mediation"

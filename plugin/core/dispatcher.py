@@ -37,6 +37,8 @@ class Dispatcher(QObject):
         self.case_id, self.unit_id, self.recommendations = case_id, None, []
         if self.case is not None:
             self.case_selected.emit(self.case)
+            if "description" not in self.case:  # loaded from compact snapshot rows: fetch the whole case
+                self.client.get(f"/api/v1/incidents/{case_id}", self._refreshed)
         self.client.get(f"/api/v1/incidents/{case_id}/recommendations",
                         lambda r: self._recommended(case_id, r), params={"limit": 8})
 

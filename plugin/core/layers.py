@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from qgis.core import (
+    QgsCategorizedSymbolRenderer,
     QgsFeature,
     QgsField,
     QgsFields,
@@ -28,6 +29,7 @@ from .definitions import (
     LayerId,
 )
 from .paths import style_path
+from .vocabulary import case_style_label, unit_style_label
 
 _TYPES = {"int": QVariant.LongLong, "str": QVariant.String, "double": QVariant.Double, "bool": QVariant.Bool}
 _GEOMETRY = {LayerId.INCIDENTS: "Point", LayerId.UNITS: "Point", LayerId.TRACKS: "LineString"}
@@ -48,7 +50,18 @@ def make_layer(layer_id: LayerId) -> QgsVectorLayer:
     style = style_path(layer_id.value)
     if style.exists():
         layer.loadNamedStyle(str(style))
+    localize_legend(layer, layer_id)
     return layer
+
+
+def localize_legend(layer: QgsVectorLayer, layer_id: LayerId) -> None:
+    """Legend entries in the operator's language (the .qml files carry English labels)."""
+    renderer = layer.renderer()
+    if not isinstance(renderer, QgsCategorizedSymbolRenderer):
+        return
+    label = case_style_label if layer_id is LayerId.INCIDENTS else unit_style_label
+    for i, category in enumerate(renderer.categories()):
+        renderer.updateCategoryLabel(i, label(str(category.value())))
 
 
 def geometry_from_geojson(geometry: dict[str, Any] | None) -> QgsGeometry:

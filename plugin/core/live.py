@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from qgis.core import QgsGeometry, QgsPointXY
+from qgis.core import QgsFeature, QgsGeometry, QgsPointXY
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from .definitions import AREA_LAYERS, DUE_SECONDS, OPEN_STATUSES, EventKind, LayerId, Urgency, case_style, unit_style
@@ -36,13 +37,15 @@ def urgency(deadline: float | None, now: float) -> Urgency:
 class LiveMap(QObject):
     """The live state of incidents and units, mirrored in the layers."""
 
-    incident_changed = pyqtSignal(dict)     # the case as it now is
+    # object, not dict/list: PyQt would convert every case to a QVariantMap and back on each emit.
+    incident_changed = pyqtSignal(object)   # the case as it now is (a dict)
     incident_removed = pyqtSignal(int)      # no longer open
-    new_incident = pyqtSignal(dict)         # for the alert
-    unit_changed = pyqtSignal(dict)
+    new_incident = pyqtSignal(object)         # for the alert
+    incidents_loaded = pyqtSignal(object)     # a batch of cases from the snapshot (one signal, not one per case)
+    unit_changed = pyqtSignal(object)
     boundaries_changed = pyqtSignal()
-    boundary_revision = pyqtSignal(dict)  # a published revision: only its areas change
-    sla_event = pyqtSignal(dict)
+    boundary_revision = pyqtSignal(object)  # a published revision (a dict): only its areas change
+    sla_event = pyqtSignal(object)
 
     def __init__(self, layers: LayerSet, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
@@ -55,6 +58,8 @@ class LiveMap(QObject):
         self._track_fid: dict[int, int] = {}
         self._tracks: dict[int, deque[tuple[float, float, float]]] = {}
         self.last_applied: float | None = None
+        # When each case's urgency next changes (due, then breached): a tick looks only at those that came.
+        self._thresholds: list[tuple[float, int]] = []
 
     # --- snapshot -------------------------------------------------------------------------------
     def load_snapshot(self, snapshot: dict[str, Any]) -> None:
@@ -63,15 +68,86 @@ class LiveMap(QObject):
             if layer_id.value in layers:
                 self.layers.replace_features(layer_id, layers[layer_id.value]["features"])
         if LayerId.INCIDENTS.value in layers:
-            features = [self._with_derived(f) for f in layers[LayerId.INCIDENTS.value]["features"]]
-            self._incident_fid = self.layers.replace_features(LayerId.INCIDENTS, features)
-            self.incidents = {f["properties"]["id"]: f["properties"] for f in features}
-            for props in self.incidents.values():
-                self.incident_changed.emit(props)
+            self.clear_incidents()
+            self.add_incidents(layers[LayerId.INCIDENTS.value]["features"])
         if LayerId.UNITS.value in layers:
             features = [self._unit_derived(f) for f in layers[LayerId.UNITS.value]["features"]]
             self._unit_fid = self.layers.replace_features(LayerId.UNITS, features)
             self.units = {f["properties"]["id"]: f["properties"] for f in features}
+
+    def clear_incidents(self) -> None:
+        self.layers.replace_features(LayerId.INCIDENTS, [])
+        self._incident_fid, self.incidents, self._thresholds = {}, {}, []
+
+    def add_incidents(self, features: list[dict[str, Any]]) -> None:
+        """A batch of snapshot features: one addFeatures call, one signal for the queue."""
+        layer = self.layers[LayerId.INCIDENTS]
+        fields = layer.fields()
+        fresh: list[dict[str, Any]] = []
+        for feature in features:
+            props = feature["properties"]
+            known = self.incidents.get(props["id"])
+            if known is not None:  # already here (from the stream): keep the newer state
+                if props.get("version", 0) > known.get("version", 0):
+                    self._apply_incident(props, created=False)
+                continue
+            fresh.append(self._with_derived(feature))
+        ok, added = layer.dataProvider().addFeatures(
+            [make_feature(fields, f["properties"], geometry_from_geojson(f.get("geometry"))) for f in fresh])
+        if not ok:
+            return
+        for feature, qgs in zip(fresh, added):
+            props = feature["properties"]
+            self._incident_fid[props["id"]] = qgs.id()
+            self.incidents[props["id"]] = props
+            self._schedule(props)
+        layer.updateExtents()
+        layer.triggerRepaint()
+        self.incidents_loaded.emit([f["properties"] for f in fresh])
+
+    def add_incident_rows(self, columns: list[str], rows: list[list[Any]]) -> None:
+        """A batch of compact snapshot rows (the service's `format=rows` page, with `breach_at` computed by
+        the service): one addFeatures call and one signal, no GeoJSON or SLA parsing per case."""
+        layer = self.layers[LayerId.INCIDENTS]
+        fields = layer.fields()
+        names = [fields.at(i).name() for i in range(fields.count())]
+        now = self.clock()
+        fresh: list[dict[str, Any]] = []
+        features: list[QgsFeature] = []
+        for row in rows:
+            props = dict(zip(columns, row))
+            known = self.incidents.get(props["id"])
+            if known is not None:  # already here (from the stream): keep the newer state
+                continue
+            props["urgency"] = level = urgency(props.get("breach_at"), now).value
+            props["style"] = case_style(props.get("status", ""), level, props.get("category", ""),
+                                        props.get("priority"))
+            feature = QgsFeature(fields)
+            feature.setAttributes([props.get(name) for name in names])
+            if props.get("lon") is not None:
+                feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(props["lon"], props["lat"])))
+            features.append(feature)
+            fresh.append(props)
+        ok, added = layer.dataProvider().addFeatures(features)
+        if not ok:
+            return
+        for props, qgs in zip(fresh, added):
+            self._incident_fid[props["id"]] = qgs.id()
+            self.incidents[props["id"]] = props
+            self._schedule(props)
+        layer.updateExtents()
+        layer.triggerRepaint()
+        self.incidents_loaded.emit(fresh)
+
+    def _schedule(self, props: dict[str, Any]) -> None:
+        deadline = props.get("breach_at")
+        if deadline is None:
+            return
+        now = self.clock()
+        if props["urgency"] == Urgency.RUNNING.value:
+            heapq.heappush(self._thresholds, (deadline - DUE_SECONDS, props["id"]))
+        elif props["urgency"] == Urgency.DUE.value or deadline > now:
+            heapq.heappush(self._thresholds, (deadline, props["id"]))
 
     def _with_derived(self, feature: dict[str, Any]) -> dict[str, Any]:
         props = dict(feature["properties"])
@@ -127,6 +203,7 @@ class LiveMap(QObject):
             if props.get("lon") is not None else QgsGeometry()
         self._upsert(LayerId.INCIDENTS, self._incident_fid, incident_id, props, geometry)
         self.incidents[incident_id] = props
+        self._schedule(props)
         layer.triggerRepaint()
         self.incident_changed.emit(props)
         if created:
@@ -187,13 +264,22 @@ class LiveMap(QObject):
 
     # --- the clock moves: countdowns cross their thresholds --------------------------------------
     def refresh_urgency(self) -> int:
-        """Recolour cases whose urgency changed since last time; returns how many changed."""
+        """Recolour cases whose urgency changed since last time; returns how many changed.
+
+        Only cases whose next threshold has come are looked at (a heap), so a tick over 100,000 open cases
+        costs what the few changing ones cost."""
         now = self.clock()
         layer = self.layers[LayerId.INCIDENTS]
         index = layer.fields().indexOf("urgency")
         style_index = layer.fields().indexOf("style")
         changes = {}
-        for incident_id, props in self.incidents.items():
+        due: set[int] = set()
+        while self._thresholds and self._thresholds[0][0] <= now:
+            due.add(heapq.heappop(self._thresholds)[1])
+        for incident_id in due:
+            props = self.incidents.get(incident_id)
+            if props is None:
+                continue
             level = urgency(props.get("breach_at"), now).value
             if level != props.get("urgency"):
                 props["urgency"] = level
@@ -202,6 +288,7 @@ class LiveMap(QObject):
                 fid = self._incident_fid.get(incident_id)
                 if fid is not None:
                     changes[fid] = {index: level, style_index: props["style"]}
+            self._schedule(props)
         if changes:
             layer.dataProvider().changeAttributeValues(changes)
             layer.triggerRepaint()

@@ -34,7 +34,7 @@ class LocalService(QObject):
     def start(self, settings: PluginSettings) -> None:
         if self.running:
             return
-        url = urlparse(settings.service_url)
+        url = urlparse(settings.addresses()[0])
         data_dir = settings.service_data_dir()
         process = QProcess(self)
         env = QProcessEnvironment.systemEnvironment()
@@ -48,7 +48,7 @@ class LocalService(QObject):
         self.process = process
         self._output = b""
         self._token = None
-        self._url = settings.service_url.rstrip("/")
+        self._url = settings.addresses()[0]
         process.start(settings.python_for_service(), ["-m", "service", "serve", "--host", url.hostname or "127.0.0.1",
                                                       "--port", str(url.port or 8765)])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import QgsMapLayer, QgsMapRendererParallelJob, QgsMapSettings, QgsRectangle
+from qgis.core import QgsCoordinateReferenceSystem, QgsMapLayer, QgsMapRendererParallelJob, QgsMapSettings, QgsRectangle
 from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor, QImage
 
@@ -16,10 +16,12 @@ def visible_layers(layers: LayerSet) -> list[QgsMapLayer]:
     return [layers[layer_id] for layer_id in ORDER if layer_id not in HIDDEN_BY_DEFAULT]
 
 
-def render(layers: list[QgsMapLayer], extent: QgsRectangle, size: QSize = QSize(1920, 1080)) -> QImage:
+def render(layers: list[QgsMapLayer], extent: QgsRectangle, size: QSize = QSize(1920, 1080), *,
+           crs: QgsCoordinateReferenceSystem | None = None) -> QImage:
+    """Draw the layers; `extent` is in `crs` (default: the first layer's)."""
     settings = QgsMapSettings()
     settings.setLayers(layers)
-    settings.setDestinationCrs(layers[0].crs())
+    settings.setDestinationCrs(crs if crs is not None else layers[0].crs())
     settings.setOutputSize(size)
     settings.setBackgroundColor(QColor("white"))
     settings.setExtent(extent)

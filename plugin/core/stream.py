@@ -14,13 +14,14 @@ from .definitions import ConnectionState
 from .sse import SseParser
 
 BACKOFF_S = (1, 2, 4, 8, 15, 30)
+FAILOVER_MS = 250  # another process of the same service: try it at once, back off only after a full round
 SILENCE_LIMIT_MS = 45_000  # three missed heartbeats: the connection is dead even if TCP says otherwise
 
 
 class LiveStream(QObject):
     """Emits every event after `last_event_id`; on any drop, reconnects and resumes exactly there."""
 
-    event_received = pyqtSignal(dict)
+    event_received = pyqtSignal(object)  # a dict, passed as is (no QVariantMap round trip)
     state_changed = pyqtSignal(str)
 
     def __init__(self, client: ServiceClient, parent: QObject | None = None) -> None:
@@ -40,6 +41,14 @@ class LiveStream(QObject):
         self._watchdog.setSingleShot(True)
         self._watchdog.setInterval(SILENCE_LIMIT_MS)
         self._watchdog.timeout.connect(self.drop)  # silence: the connection is dead, resume it
+
+    @property
+    def client(self) -> ServiceClient:
+        return self._client
+
+    @property
+    def address(self) -> str:
+        return self._client.base_url
 
     def start(self, after_event_id: int) -> None:
         self.last_event_id = after_event_id
@@ -103,6 +112,7 @@ class LiveStream(QObject):
             return
         self._read(reply)
         status = reply.attribute(QNetworkRequest.HttpStatusCodeAttribute) or 0
+        failed = reply.error() != QNetworkReply.NoError
         self._reply = None
         reply.deleteLater()
         self._watchdog.stop()
@@ -113,10 +123,16 @@ class LiveStream(QObject):
             self._set_state(ConnectionState.DISCONNECTED)
             self.state_changed.emit(f"refused:{status}")
             return
-        delay = BACKOFF_S[min(self._attempt, len(BACKOFF_S) - 1)]
+        delay_ms = BACKOFF_S[min(self._attempt, len(BACKOFF_S) - 1)] * 1000
+        addresses = len(self._client.addresses)
+        if failed and addresses > 1:
+            # Event ids are global across the service's processes: the next one resumes exactly here.
+            self._client.fail_over()
+            if self._attempt < addresses:
+                delay_ms = FAILOVER_MS
         self._attempt += 1
         self._set_state(ConnectionState.RECONNECTING)
-        self._retry.start(delay * 1000)
+        self._retry.start(delay_ms)
 
     def _set_state(self, state: ConnectionState) -> None:
         if state is not self.state:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from qgis.core import QgsFeatureRequest, QgsGeometry, QgsRectangle, QgsVectorLayer
 from qgis.gui import QgsMapCanvas, QgsMapMouseEvent, QgsMapTool
-from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtCore import QPoint, Qt
 from qgis.PyQt.QtGui import QCursor
 from qgis.PyQt.QtWidgets import QInputDialog, QMenu
 
-from ..core.definitions import LayerId
+from ..core.definitions import Action, LayerId
 from ..core.dispatcher import Dispatcher
 from ..core.i18n import tr
 from ..core.layers import LayerSet
 
 SEARCH_PIXELS = 8
-LIFECYCLE = (("acknowledge", "Acknowledge"), ("en_route", "Unit en route"), ("arrive", "Unit on scene"),
-             ("escalate", "Escalate to law enforcement"), ("refer_mediation", "Refer to mediation"),
-             ("whistle", "Whistle departments…"), ("resolve", "Resolve"), ("close", "Close"),
-             ("mark_duplicate", "Mark duplicate of…"), ("cancel", "Cancel"))
+LIFECYCLE = ((Action.ACKNOWLEDGE, "Acknowledge"), (Action.EN_ROUTE, "Unit en route"), (Action.ARRIVE, "Unit on scene"),
+             (Action.ESCALATE, "Escalate to law enforcement"), (Action.REFER_MEDIATION, "Refer to mediation"),
+             (Action.WHISTLE, "Whistle departments…"), (Action.RESOLVE, "Resolve"), (Action.CLOSE, "Close"),
+             (Action.MARK_DUPLICATE, "Mark duplicate of…"), (Action.CANCEL, "Cancel"))
 
 
 class AssignMapTool(QgsMapTool):
@@ -31,7 +31,9 @@ class AssignMapTool(QgsMapTool):
         """The id of the feature of that layer nearest the click within a few pixels, and its distance."""
         layer: QgsVectorLayer = self.layers[layer_id]
         point = self.toLayerCoordinates(layer, event.pos())
-        radius = SEARCH_PIXELS * self.canvas().mapUnitsPerPixel()
+        # A few pixels, in the layer's units (degrees) whatever the map's CRS (metres).
+        edge = self.toLayerCoordinates(layer, event.pos() + QPoint(SEARCH_PIXELS, 0))
+        radius = max(abs(edge.x() - point.x()), abs(edge.y() - point.y()))
         rect = QgsRectangle(point.x() - radius, point.y() - radius, point.x() + radius, point.y() + radius)
         best, best_d = None, None
         for feature in layer.getFeatures(QgsFeatureRequest().setFilterRect(rect)):
@@ -71,16 +73,16 @@ class AssignMapTool(QgsMapTool):
             menu.addAction(tr(label), lambda a=action: self._act(a))
         return menu
 
-    def _act(self, action: str) -> None:
-        if action == "whistle":
+    def _act(self, action: Action) -> None:
+        if action is Action.WHISTLE:
             text, ok = QInputDialog.getText(None, tr("Whistle departments"),
                                             tr("Departments, separated by commas (e.g. 城管,市场监管)"))
             if ok and text.strip():
-                self.dispatcher.act("whistle", departments=[d.strip() for d in text.replace("，", ",").split(",")
+                self.dispatcher.act(Action.WHISTLE.value, departments=[d.strip() for d in text.replace("，", ",").split(",")
                                                             if d.strip()])
-        elif action == "mark_duplicate":
+        elif action is Action.MARK_DUPLICATE:
             number, ok = QInputDialog.getInt(None, tr("Mark duplicate"), tr("Original case number"), 1, 1)
             if ok:
-                self.dispatcher.act("mark_duplicate", duplicate_of=number)
+                self.dispatcher.act(Action.MARK_DUPLICATE.value, duplicate_of=number)
         else:
-            self.dispatcher.act(action)
+            self.dispatcher.act(action.value)

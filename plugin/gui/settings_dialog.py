@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from qgis.PyQt import uic
-from qgis.PyQt.QtWidgets import QDialog, QWidget
+from qgis.PyQt.QtWidgets import QDialog, QMessageBox, QWidget
 
+from ..core.i18n import tr
 from ..core.paths import resources_dir
 from ..core.settings import PluginSettings
 
@@ -24,5 +25,11 @@ class SettingsDialog(QDialog):
         self.settings.token = self.token.text().strip()
         self.settings.python = self.python.text().strip()
         self.settings.data_dir = self.data_dir.text().strip()
-        self.settings.save()
+        try:
+            self.settings.save()
+        except PermissionError as exc:
+            QMessageBox.warning(self, tr("GridCommand settings"),
+                                tr("The access key could not be stored in the QGIS authentication database: {}")
+                                .format(exc))
+            return
         super().accept()

@@ -323,5 +323,173 @@
         <source>Playback loaded: {} cases, {} fixes; play it in the Temporal Controller</source>
         <translation>回放已加载：{} 个案件，{} 个定位点；请在时间控制器中播放</translation>
     </message>
+    <message>
+        <source>received</source>
+        <translation>已受理</translation>
+    </message>
+    <message>
+        <source>acknowledged</source>
+        <translation>已签收</translation>
+    </message>
+    <message>
+        <source>dispatched</source>
+        <translation>已派遣</translation>
+    </message>
+    <message>
+        <source>unit en route</source>
+        <translation>力量在途</translation>
+    </message>
+    <message>
+        <source>unit on scene</source>
+        <translation>力量到场</translation>
+    </message>
+    <message>
+        <source>resolved</source>
+        <translation>已办结</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>已结案</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已撤销</translation>
+    </message>
+    <message>
+        <source>duplicate</source>
+        <translation>重复件</translation>
+    </message>
+    <message>
+        <source>SLA breached</source>
+        <translation>已超时</translation>
+    </message>
+    <message>
+        <source>SLA due soon</source>
+        <translation>即将超时</translation>
+    </message>
+    <message>
+        <source>within SLA</source>
+        <translation>时限内</translation>
+    </message>
+    <message>
+        <source>no SLA clock</source>
+        <translation>无时限</translation>
+    </message>
+    <message>
+        <source>event</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>city component</source>
+        <translation>部件</translation>
+    </message>
+    <message>
+        <source>dispute</source>
+        <translation>矛盾纠纷</translation>
+    </message>
+    <message>
+        <source>help request</source>
+        <translation>求助</translation>
+    </message>
+    <message>
+        <source>urgent</source>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <source>patrol</source>
+        <translation>巡防力量</translation>
+    </message>
+    <message>
+        <source>grid worker</source>
+        <translation>网格员</translation>
+    </message>
+    <message>
+        <source>law enforcement</source>
+        <translation>执法力量</translation>
+    </message>
+    <message>
+        <source>mediation team</source>
+        <translation>调解力量</translation>
+    </message>
+    <message>
+        <source>department contact</source>
+        <translation>部门联络员</translation>
+    </message>
+    <message>
+        <source>available</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>busy</source>
+        <translation>忙碌</translation>
+    </message>
+    <message>
+        <source>no recent position</source>
+        <translation>定位过期</translation>
+    </message>
+    <message>
+        <source>acknowledge deadline</source>
+        <translation>签收时限</translation>
+    </message>
+    <message>
+        <source>on-scene deadline</source>
+        <translation>到场时限</translation>
+    </message>
+    <message>
+        <source>law-enforcement deadline</source>
+        <translation>执法时限</translation>
+    </message>
+    <message>
+        <source>mediation deadline</source>
+        <translation>调解时限</translation>
+    </message>
+    <message>
+        <source>110 transfer</source>
+        <translation>110非警务警情</translation>
+    </message>
+    <message>
+        <source>12345 hotline</source>
+        <translation>12345热线</translation>
+    </message>
+    <message>
+        <source>city management</source>
+        <translation>数字城管</translation>
+    </message>
+    <message>
+        <source>resident report</source>
+        <translation>居民上报</translation>
+    </message>
+    <message>
+        <source>online help</source>
+        <translation>网上求助</translation>
+    </message>
+    <message>
+        <source>operator</source>
+        <translation>坐席录入</translation>
+    </message>
+    <message>
+        <source>loading cases {} / {}</source>
+        <translation>正在加载事件 {} / {}</translation>
+    </message>
+    <message>
+        <source>on {}</source>
+        <translation>接入 {}</translation>
+    </message>
+    <message>
+        <source>A service process stopped answering; now on {}</source>
+        <translation>服务进程无响应，已切换至 {}</translation>
+    </message>
+    <message>
+        <source>The key is used for this session only: {}</source>
+        <translation>访问密钥仅在本次会话中使用：{}</translation>
+    </message>
+    <message>
+        <source>GridCommand settings</source>
+        <translation>GridCommand 设置</translation>
+    </message>
+    <message>
+        <source>The access key could not be stored in the QGIS authentication database: {}</source>
+        <translation>访问密钥无法保存到 QGIS 认证数据库：{}</translation>
+    </message>
 </context>
 </TS>

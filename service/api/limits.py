@@ -1,4 +1,5 @@
-"""Refuses oversized request bodies before they are read into memory (413 with the limit)."""
+"""Refuses oversized request bodies before they are read into memory (413 with the limit). File uploads
+(boundaries, roads) have their own larger limit: multipart parsing spools them to disk as they arrive."""
 
 from __future__ import annotations
 
@@ -7,19 +8,23 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+FILE_UPLOAD_PATHS = ("/api/v1/boundaries/import", "/api/v1/roads/import")
+
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger.get(scope.get("path", ""), self.default_max_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await self._refuse(send, max_bytes)
             return
         seen = 0
         too_big = False
@@ -29,7 +34,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     too_big = True
                     raise _TooLarge
             return message
@@ -37,12 +42,13 @@ class BodySizeLimit:
         try:
             await self.app(scope, counting_receive, send)
         except _TooLarge:
-            await self._refuse(send)
+            await self._refuse(send, max_bytes)
 
-    async def _refuse(self, send: Send) -> None:
-        body: dict[str, Any] = {"error": {"status": 413, "message": f"request body is larger than {self.max_bytes} bytes",
+    @staticmethod
+    async def _refuse(send: Send, max_bytes: int) -> None:
+        body: dict[str, Any] = {"error": {"status": 413, "message": f"request body is larger than {max_bytes} bytes",
                                           "problems": [{"field": "body",
-                                                        "reason": f"larger than {self.max_bytes} bytes"}]}}
+                                                        "reason": f"larger than {max_bytes} bytes"}]}}
         payload = json.dumps(body).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),

@@ -23,6 +23,7 @@ from service.context import Principal, ServiceContext
 from service.domain.bounds import ID_MAX
 from service.domain.errors import InvalidInput, NotFound
 from service.domain.gridcodes import Level
+from service.store import area_pages
 from service.store import areas as area_store
 from service.store import incidents as incident_store
 from service.store.geojson import area_features
@@ -181,12 +182,18 @@ def items(cid: str, request: Request, who: Reader, ctx: ContextDep,
     _, level = COLLECTIONS[cid]
     with ctx.db.read() as session:
         if level is not None:
-            rows = _areas(session, level, when, ctx.clock.now())
-            if box:
-                geoms = shapely.from_wkb([r.geometry_wkb for r in rows])
-                rows = [r for r, hit in zip(rows, shapely.intersects(geoms, shapely.box(*box))) if hit]
-            matched = len(rows)
-            features: list[Any] = area_features(rows[offset:offset + limit], validity=True)
+            now = ctx.clock.now()
+            if when is None and not area_store.has_pending_versions(session=session, level=level, now=now):
+                # The areas table is exactly today's boundaries: page (and bbox-filter) in SQL.
+                rows, matched = area_pages.area_page(session=session, level=level, limit=limit, offset=offset,
+                                                     bbox=box)
+            else:
+                versions = _areas(session, level, when, now)
+                if box:
+                    geoms = shapely.from_wkb([r.geometry_wkb for r in versions])
+                    versions = [r for r, hit in zip(versions, shapely.intersects(geoms, shapely.box(*box))) if hit]
+                matched, rows = len(versions), versions[offset:offset + limit]
+            features: list[Any] = area_features(rows, validity=True)
         elif cid == BUILDINGS:
             features, matched = _building_page(session, box, limit, offset)
         else:

@@ -1,53 +1,28 @@
-"""The live stream (Server-Sent Events tailing the event log) and the snapshot it resumes from."""
+"""The live stream (Server-Sent Events tailing the event log); the snapshot it resumes from is in snapshot.py."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from enum import StrEnum
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from service.api import present
 from service.api.deps import ContextDep, Reader
-from service.api.exercises import exercise_badge
 from service.context import Principal, ServiceContext
 from service.domain.bounds import ID_MAX
 from service.domain.errors import InvalidInput
 from service.domain.events import LoggedEvent
-from service.domain.gridcodes import Level
-from service.domain.lifecycle import OPEN_STATUSES
 from service.domain.records import event_record
-from service.store import areas as area_store
 from service.store import events as event_log
-from service.store import incidents as incident_store
-from service.store import units as unit_store
-from service.store.geojson import area_features
-from service.store.models import IncidentRow
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 
 READ_LIMIT = 500
-
-
-class SnapshotLayer(StrEnum):
-    COMMUNITIES = "communities"
-    GRIDS = "grids"
-    MICRO_GRIDS = "micro_grids"
-    DEFENCE_ZONES = "defence_zones"
-    PATROL_ZONES = "patrol_zones"
-    INCIDENTS = "incidents"
-    UNITS = "units"
-
-
-AREA_LAYERS = {SnapshotLayer.COMMUNITIES: Level.COMMUNITY, SnapshotLayer.GRIDS: Level.GRID,
-               SnapshotLayer.MICRO_GRIDS: Level.MICRO_GRID, SnapshotLayer.DEFENCE_ZONES: Level.DEFENCE_ZONE,
-               SnapshotLayer.PATROL_ZONES: Level.PATROL_ZONE}
 
 
 def event_json(row: LoggedEvent, who: Principal, ctx: ServiceContext) -> dict[str, Any]:
@@ -55,42 +30,6 @@ def event_json(row: LoggedEvent, who: Principal, ctx: ServiceContext) -> dict[st
     if row.subject == "incident" and "reporter_name" in payload:
         payload = present.incident(payload, who, ctx)
     return event_record(row, payload)
-
-
-@router.get("/snapshot", summary="Boundaries and open incidents as GeoJSON, with the event id they include",
-            description="Load this, then open /api/v1/stream with Last-Event-ID = last_event_id: no gap, no repeat.")
-def snapshot(who: Reader, ctx: ContextDep, request: Request,
-             layers: str = Query(",".join(SnapshotLayer), description="Comma-separated layer names")) -> Response:
-    wanted = _parse_layers(layers)
-    out: dict[str, Any] = {}
-    features: list[Any]
-    with ctx.db.read() as session:  # one transaction: every layer and the event id agree
-        last = event_log.last_id(session)
-        for layer in wanted:
-            if layer in AREA_LAYERS:
-                features = area_features(area_store.list_areas(session=session, level=AREA_LAYERS[layer]))
-            elif layer is SnapshotLayer.UNITS:
-                features = [present.unit_feature(unit_store.as_dict(u)) for u in unit_store.all_units(session=session)]
-            else:
-                rows = session.scalars(select(IncidentRow).order_by(IncidentRow.id)
-                                       .where(IncidentRow.status.in_([s.value for s in OPEN_STATUSES])))
-                features = [present.incident_feature(incident_store.as_dict(r), who, ctx) for r in rows]
-            out[layer.value] = {"type": "FeatureCollection", "features": features}
-    body = {"last_event_id": last, "generated_at": ctx.clock.now().isoformat(), "layers": out}
-    if (badge := exercise_badge(request)) is not None:
-        body["exercise"] = badge
-    return Response(orjson.dumps(body), media_type="application/json")
-
-
-def _parse_layers(text: str) -> list[SnapshotLayer]:
-    wanted = []
-    for name in filter(None, (p.strip() for p in text.split(","))):
-        try:
-            wanted.append(SnapshotLayer(name))
-        except ValueError:
-            raise InvalidInput.one("layers", f"unknown layer {name!r}; known: "
-                                             + ", ".join(SnapshotLayer)) from None
-    return wanted
 
 
 @router.get("/stream", summary="Every change, live, as Server-Sent Events",

@@ -340,3 +340,68 @@ def _roster(rng: random.Random, grid_codes: list[str], teams: list[DemoTeam]) ->
             for _ in range(4):
                 add(RosterRole.MEDIATOR, team_code=t.code)
     return people
+
+
+DISTRICT_STREET_NAMES = ("浦沿街道", "长河街道", "西兴街道", "北塘街道", "闻堰街道", "宁围街道", "新街街道",
+                         "城厢街道", "北干街道", "蜀山街道")
+DISTRICT_GAP_M = 200  # between neighbouring demo streets: each street's boundary stays its own
+
+
+def build_district(n: int = 10, seed: int = 20260101) -> DemoStreet:
+    """A district of `n` demo streets side by side (a ten-street district: 9,280 micro-grids); each street is
+    `build(seed + k)` shifted east/north, with its own street code (330108003, 330108004, …) and zone, team
+    and unit codes prefixed by its number. `build_district(1)` is `build(seed)`."""
+    if not 1 <= n <= 996:
+        raise ValueError(f"a district has 1 to 996 streets (3-digit street codes), not {n}")
+    columns = math.ceil(math.sqrt(n))
+    metres_per_deg_lat = 111_320.0
+    metres_per_deg_lon = metres_per_deg_lat * math.cos(math.radians(CENTER_LAT))
+    parts: list[DemoStreet] = []
+    for k in range(n):
+        street = build(seed + k)
+        if k:
+            row, column = divmod(k, columns)
+            _relocate(street, k, dlon=column * (WIDTH_M + DISTRICT_GAP_M) / metres_per_deg_lon,
+                      dlat=row * (HEIGHT_M + DISTRICT_GAP_M) / metres_per_deg_lat)
+        parts.append(street)
+    first = parts[0]
+    return DemoStreet([a for s in parts for a in s.areas], [p for s in parts for p in s.people],
+                      [t for s in parts for t in s.teams], dict(first.departments),
+                      [u for s in parts for u in s.units if u.unit_type is not UnitType.DEPARTMENT or s is first],
+                      [r for s in parts for r in s.roads])
+
+
+def _relocate(street: DemoStreet, k: int, *, dlon: float, dlat: float) -> None:
+    """Move the k-th street of a district into place and give it codes of its own."""
+    code = STREET_CODE[:6] + f"{int(STREET_CODE[6:]) + k:03d}"
+    prefix = f"S{k + 1:02d}"
+
+    def moved(geometry: Any) -> Any:
+        return shapely.transform(geometry, lambda xy: xy + (dlon, dlat))
+
+    def recode(value: str | None) -> str | None:
+        if value is None:
+            return None
+        return code + value[len(STREET_CODE):] if value.startswith(STREET_CODE) else f"{prefix}{value}"
+
+    for area in street.areas:
+        area.geometry = moved(area.geometry)
+        area.code = recode(area.code) or area.code
+        area.parent_code = recode(area.parent_code)
+        if area.level is Level.STREET:
+            area.name = DISTRICT_STREET_NAMES[k % len(DISTRICT_STREET_NAMES)] + ("" if k < 10 else str(k))
+    for team in street.teams:
+        team.code, team.zone_code = f"{prefix}{team.code}", recode(team.zone_code)
+    for person in street.people:
+        person.grid_code = recode(person.grid_code)
+        person.team_code = person.team_code and f"{prefix}{person.team_code}"
+        if "also_leads" in person.attributes:
+            person.attributes["also_leads"] = [recode(g) for g in person.attributes["also_leads"]]
+    for unit in street.units:
+        unit.callsign = f"{prefix}-{unit.callsign}"
+        unit.device_id = unit.device_id and f"{prefix.lower()}-{unit.device_id}"
+        unit.team_code = unit.team_code and f"{prefix}{unit.team_code}"
+        unit.home_grid, unit.home_zone = recode(unit.home_grid), recode(unit.home_zone)
+        if unit.lon is not None and unit.lat is not None:
+            unit.lon, unit.lat = unit.lon + dlon, unit.lat + dlat
+    street.roads = [moved(r) for r in street.roads]

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import shapely
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.domain.geography import Area, Locator
@@ -34,7 +34,12 @@ def replace_areas(*, session: Session, rows: Sequence[dict[str, Any]], levels: I
         session.execute(insert(AreaRow), [
             {"code": r["code"], "level": Level(r["level"]).value, "name": r["name"], "parent_code": r.get("parent_code"),
              "households": r.get("households"), "geometry_wkb": shapely.to_wkb(r["geometry"]),
-             "attributes": r.get("attributes") or {}} for r in rows])
+             "attributes": r.get("attributes") or {}, **_bounds(r["geometry"])} for r in rows])
+
+
+def _bounds(geometry: Any) -> dict[str, float]:
+    min_lon, min_lat, max_lon, max_lat = geometry.bounds
+    return {"min_lon": min_lon, "min_lat": min_lat, "max_lon": max_lon, "max_lat": max_lat}
 
 
 def list_areas(*, session: Session, level: Level | None = None) -> list[AreaRow]:
@@ -78,6 +83,11 @@ def areas_at(*, session: Session, level: Level, at: datetime | None) -> list[Any
         AreaVersionRow.level == level.value, AreaVersionRow.valid_to > at,
         or_(AreaVersionRow.valid_from.is_(None), AreaVersionRow.valid_from <= at)))
     return sorted([*current, *retired], key=lambda r: r.code)
+
+
+def has_pending_versions(*, session: Session, level: Level, now: datetime) -> bool:
+    """Whether a published revision of `level` takes effect only later (so the areas table is not yet today's)."""
+    return session.scalar(select(exists().where(AreaRow.level == level.value, AreaRow.valid_from > now))) or False
 
 
 def areas_during(*, session: Session, level: Level, start: datetime | None,
@@ -130,8 +140,8 @@ def publish_revision(*, session: Session, level: Level, rows: Sequence[dict[str,
         session.execute(insert(AreaRow), [
             {"code": r["code"], "level": level.value, "name": r["name"], "parent_code": r.get("parent_code"),
              "households": r.get("households"), "geometry_wkb": shapely.to_wkb(r["geometry"]),
-             "attributes": r.get("attributes") or {}, "valid_from": effective_at, "revision_id": revision.id}
-            for r in rows])
+             "attributes": r.get("attributes") or {}, "valid_from": effective_at, "revision_id": revision.id,
+             **_bounds(r["geometry"])} for r in rows])
     return revision
 
 

@@ -32,6 +32,14 @@ class AreaRow(Base):
     valid_from: Mapped[datetime | None]
     revision_id: Mapped[int | None] = mapped_column(Integer)
 
+    # The polygon's bounding box: OGC API bbox pages filter on it in SQL (migration 0008).
+    min_lon: Mapped[float | None] = mapped_column(Float)
+    min_lat: Mapped[float | None] = mapped_column(Float)
+    max_lon: Mapped[float | None] = mapped_column(Float)
+    max_lat: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_areas_level_bounds", "level", "min_lon", "max_lon"),)
+
 
 class AreaVersionRow(Base):
     """A superseded version of an area, kept so reports are located in the boundaries of their time."""

@@ -151,7 +151,7 @@ def test_one_fix_is_no_line_yet(live: LiveMap) -> None:
 
 
 def test_the_snapshot_fills_every_layer_and_derives_urgency_and_style(live: LiveMap, clock: list[float]) -> None:
-    changed = record(live.incident_changed)
+    loaded = record(live.incidents_loaded)  # the snapshot's cases come as one batch (the queue inserts once)
     square = {"type": "Polygon", "coordinates": [[[120.1, 30.1], [120.2, 30.1], [120.2, 30.2], [120.1, 30.1]]]}
     snapshot = {"last_event_id": 5, "layers": {
         "grids": {"type": "FeatureCollection", "features": [
@@ -170,7 +170,7 @@ def test_the_snapshot_fills_every_layer_and_derives_urgency_and_style(live: Live
     assert {i: p["urgency"] for i, p in live.incidents.items()} == {1: "due", 2: "breached"}
     assert live.incidents[1]["style"] == "due|circle|big" and live.incidents[2]["style"] == "breached|square|big"
     assert live.incidents[1]["breach_at"] == pytest.approx(NOW + 60)
-    assert sorted(c["id"] for c in changed) == [1, 2]
+    assert [sorted(c["id"] for c in batch) for batch in loaded] == [[1, 2]]
     assert live.units[3]["style"] == "patrol|stale"
     assert live.feature_id(LayerId.UNITS, 3) is not None and live.feature_id(LayerId.INCIDENTS, 2) is not None
     # a second snapshot replaces, it does not add

@@ -158,3 +158,13 @@ def test_only_a_gis_editor_may_publish_or_roll_back(client: TestClient, keys: Ke
     assert r.status_code == 403
     assert client.post("/api/v1/boundaries/revisions/99/rollback", json={},
                        headers=keys.auth(keys.gis_editor)).status_code == 404
+
+
+def test_a_gis_asking_for_a_bbox_after_a_split_gets_the_new_halves(client: TestClient, keys: Keys,
+                                                                    ctx: ServiceContext) -> None:
+    draft, new_codes = split_rows(ctx, MICRO)
+    assert publish(client, keys, draft).status_code == 200
+    box = geometry_of(draft, new_codes[1]).buffer(-1e-5).bounds  # inside the east half only
+    page = client.get("/ogcapi/collections/micro_grids/items", headers=keys.auth(keys.viewer),
+                      params={"bbox": ",".join(map(str, box))}).json()
+    assert new_codes[1] in [f["properties"]["code"] for f in page["features"]]

@@ -43,6 +43,7 @@ STREAMING = {"/api/v1/stream"}  # read below, event by event
 # Surfaces that must show the operator the reporter's data (else the masking check would prove nothing).
 # Open311's requests carry no personal fields at all (GeoReport v2 GET requests has none): checked, not listed.
 MUST_SHOW_OPERATOR = {"/api/v1/incidents/{incident_id}", "/api/v1/incidents", "/api/v1/snapshot",
+                      "/api/v1/snapshot/incidents",
                       "/ogcapi/collections/{cid}/items", "/ogcapi/collections/{cid}/items/{fid}"}
 # Trainers' surfaces (exercises, their scores, reviews and playback): every other role is refused (403).
 TRAINER_ONLY = re.compile(r"^/api/v1/exercises(/|$)")
@@ -200,9 +201,25 @@ def test_every_read_surface_shows_masked_data_to_a_viewer_where_an_operator_sees
         client: TestClient, keys: Keys, cases: dict[str, Any]) -> None:
     """Masking, not omission: the viewer still sees who called, as 陈** / 138****2345."""
     case_id = cases["case"]["id"]
-    for url in (f"/api/v1/incidents/{case_id}", "/api/v1/snapshot", f"/ogcapi/collections/incidents/items/{case_id}"):
+    for url in (f"/api/v1/incidents/{case_id}", "/api/v1/snapshot", "/api/v1/snapshot/incidents",
+                f"/ogcapi/collections/incidents/items/{case_id}"):
         body = _text(client.get(url, headers=keys.auth(keys.viewer)))
         assert all(m in body for m in MASKED), url
+
+
+def test_the_compact_snapshot_rows_carry_no_reporter_for_any_role(client: TestClient, keys: Keys,
+                                                                  cases: dict[str, Any]) -> None:
+    """format=rows (the plugin's city-scale load) sends map and queue columns only: no name, phone or email."""
+    for role in Role:
+        for who, key in key_for(keys, role):
+            r = client.get("/api/v1/snapshot/incidents", params={"format": "rows"}, headers=keys.auth(key))
+            if role is Role.FEED:
+                assert r.status_code in (401, 403), f"{who}: {r.status_code}"
+                continue
+            assert r.status_code == 200, f"{who}: {r.status_code} {r.text[:300]}"
+            assert cases["case"]["id"] in [row[0] for row in r.json()["rows"]]
+            body = _text(r)
+            assert not [s for s in (*SECRETS, CALLER_NAME, *MASKED) if s in body], f"{who} sees a reporter"
 
 
 # --- the stream, read through the ASGI interface in this process -------------------------------------

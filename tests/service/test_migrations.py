@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shapely
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
@@ -32,9 +33,10 @@ def test_a_record_numbered_in_16_digits_moves_to_db11_t_2157_2023s_15(tmp_path: 
         config.attributes["connection"] = connection
         command.upgrade(config, "0003")
         connection.execute(text("INSERT INTO areas (code, level, name, parent_code, geometry_wkb, attributes) VALUES "
-                                "('3301080030010007', 'grid', 'g', '330108003001', x'00', '{}'), "
-                                "('330108003001000702', 'micro_grid', 'm', '3301080030010007', x'00', '{}'), "
-                                "('FQ01', 'defence_zone', 'z', '330108003', x'00', '{}')"))
+                                "('3301080030010007', 'grid', 'g', '330108003001', :wkb, '{}'), "
+                                "('330108003001000702', 'micro_grid', 'm', '3301080030010007', :wkb, '{}'), "
+                                "('FQ01', 'defence_zone', 'z', '330108003', :wkb, '{}')"),
+                           {"wkb": shapely.to_wkb(shapely.box(120.14, 30.15, 120.15, 30.16))})
         connection.commit()
     migrate.upgrade(engine)
     with engine.connect() as connection:
