@@ -36,6 +36,7 @@ class EventKind(Enum):
     SLA_WARNING = "sla.warning"
     SLA_BREACHED = "sla.breached"
     KEY_REVOKED = "key.revoked"  # for the service's key caches; the map has nothing to change on it
+    KEY_LOCKED = "key.locked"    # likewise (a key locked after repeated failures)
 
 
 @unique

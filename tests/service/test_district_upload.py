@@ -26,7 +26,7 @@ def test_a_boundary_file_over_the_body_limit_is_imported_under_the_upload_limit(
             r = client.post("/api/v1/boundaries/import", headers=gis, data={"level": "micro_grid", "format": "geojson"},
                             files={"file": ("micro_grids.geojson", exported.content)})
             assert r.status_code == 200, r.text[:300]
-            assert r.json() == {"level": "micro_grid", "imported": 928}
+            assert (r.json()["level"], r.json()["imported"]) == ("micro_grid", 928)
             # Any other request still has the small limit.
             big = client.post("/api/v1/channels/police110/batch", content=b"x" * (SMALL + 1), headers=gis)
             assert big.status_code == 413 and str(SMALL) in big.text
