@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from service import __version__
-from service.api import boundaries, channels, dispatch, errors, incidents, ogcapi, open311, stream, units, vocabulary
+from service.api import boundaries, channels, cockpit, dispatch, errors, incidents, ogcapi, open311, stream, units, vocabulary
 from service.api.limits import BodySizeLimit
 from service.context import ServiceContext
 from service.domain.clock import Clock
@@ -68,6 +68,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     for module in (channels, incidents, dispatch, units, stream, open311, boundaries, ogcapi):
         app.include_router(module.router)
     app.include_router(vocabulary.router)
+    app.include_router(cockpit.router)
+    cockpit.mount(app)
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")
     def health() -> dict[str, str]:
