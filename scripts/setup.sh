@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
 SYS_PY=/usr/bin/python3
-APT_PACKAGES="python3-qgis qgis-providers python3-venv python3-pip xvfb fonts-wqy-microhei postgresql postgresql-15-postgis-3"
+APT_PACKAGES="python3-qgis qgis-providers python3-venv python3-pip xvfb fonts-wqy-microhei postgresql postgresql-15-postgis-3 chromium chromium-driver poppler-utils npm"
 
 have_qgis() { "$SYS_PY" -c 'import qgis.core' >/dev/null 2>&1; }
 have_venv_module() { "$SYS_PY" -c 'import ensurepip, venv' >/dev/null 2>&1; }
@@ -15,7 +15,8 @@ have_venv_module() { "$SYS_PY" -c 'import ensurepip, venv' >/dev/null 2>&1; }
 have_postgresql() { ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; }
 
 if ! have_qgis || ! have_venv_module || ! command -v xvfb-run >/dev/null || ! fc-list 2>/dev/null | grep -qi wqy \
-        || ! have_postgresql; then
+        || ! have_postgresql || ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null \
+        || ! command -v npm >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "setup: installing QGIS and friends from Debian ($APT_PACKAGES)"
         export DEBIAN_FRONTEND=noninteractive
@@ -40,4 +41,13 @@ want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
     echo "$want" >"$stamp"
+fi
+
+# The web pages' browser libraries (ECharts, MapLibre GL JS) from npm, exactly as package-lock.json pins them;
+# the service serves them from service/web/node_modules (never a CDN).
+web_stamp=service/web/node_modules/.package-lock.sha256
+web_want=$(sha256sum service/web/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$web_stamp" 2>/dev/null)" != "$web_want" ]; then
+    (cd service/web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+    echo "$web_want" >"$web_stamp"
 fi

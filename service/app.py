@@ -11,7 +11,21 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from service import __version__
-from service.api import boundaries, channels, cockpit, dispatch, errors, incidents, ogcapi, open311, stream, units, vocabulary
+from service.api import (
+    boundaries,
+    channels,
+    cockpit,
+    dispatch,
+    errors,
+    incidents,
+    ogcapi,
+    open311,
+    qr,
+    resident,
+    stream,
+    units,
+    vocabulary,
+)
 from service.api.limits import BodySizeLimit
 from service.context import ServiceContext
 from service.domain.clock import Clock
@@ -70,6 +84,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(vocabulary.router)
     app.include_router(cockpit.router)
     cockpit.mount(app)
+    for module in (resident, qr):
+        app.include_router(module.router)
+    resident.install(app, ctx)
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")
     def health() -> dict[str, str]:

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     osmand_crs: str = Field(default="WGS84", description="CRS of OsmAnd positions (Traccar Client sends WGS84)")
     sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$",
                                     description="FULL: a 2xx survives power loss, not only a crash")
+    public_base_url: str = Field(default="", description="The address residents' phones reach the service at "
+                                 "(QR codes point there); empty: the address the request came to")
+    resident_reports_per_hour: int = Field(default=6, ge=1, description="reports one address (and one device) "
+                                           "may file without a key per hour")
 
     @property
     def db_url(self) -> str:
