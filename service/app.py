@@ -11,22 +11,9 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from service import __version__
-from service.api import (
-    boundaries,
-    channels,
-    cockpit,
-    dispatch,
-    errors,
-    incidents,
-    ogcapi,
-    open311,
-    qr,
-    resident,
-    stream,
-    units,
-    vocabulary,
-)
+from service.api import boundaries, channels, dispatch, errors, incidents, ogcapi, open311, stream, units, vocabulary
 from service.api.limits import BodySizeLimit
+from service.api.web_pages import install_web_pages
 from service.context import ServiceContext
 from service.domain.clock import Clock
 from service.settings import Settings
@@ -82,11 +69,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     for module in (channels, incidents, dispatch, units, stream, open311, boundaries, ogcapi):
         app.include_router(module.router)
     app.include_router(vocabulary.router)
-    app.include_router(cockpit.router)
-    cockpit.mount(app)
-    for module in (resident, qr):
-        app.include_router(module.router)
-    resident.install(app, ctx)
+    install_web_pages(app, ctx)  # cockpit, resident QR reporting, printed reports
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")
     def health() -> dict[str, str]:
