@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bench import dispatch, intake, plugin, spine
+from bench import cockpit, dispatch, intake, plugin, spine
 from bench.report import Report
 
-SECTIONS = {"intake": intake.run, "dispatch": dispatch.run, "plugin": plugin.run, "spine": spine.run}
+SECTIONS = {"intake": intake.run, "dispatch": dispatch.run, "plugin": plugin.run, "spine": spine.run, "cockpit": cockpit.run}
 
 
 def main(argv: list[str]) -> int:

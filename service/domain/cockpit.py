@@ -125,18 +125,34 @@ def tally(cases: Sequence[CaseFacts]) -> dict[str, Any]:
             "by_community": dict(Counter(c.community or "" for c in cases).most_common())}
 
 
-def sla_by_stage(cases: Iterable[CaseFacts], *, policy: SlaPolicy, now: datetime) -> dict[str, dict[str, Any]]:
-    """Per SLA clock (acknowledge, on scene, law enforcement, mediation): met in time, late, breached, running;
-    `met_rate` is met in time over every clock that has a verdict (met, late or breached)."""
-    out: dict[str, Counter[str]] = {k.value: Counter() for k in ClockKind}
+ClockStates = dict[int, list[tuple[str, str]]]
+
+
+def clock_states(cases: Iterable[CaseFacts], *, policy: SlaPolicy, now: datetime) -> ClockStates:
+    """Each case's SLA clocks as (clock kind, state), evaluated once at `now` (a summary counts them twice)."""
+    out: ClockStates = {}
     for c in cases:
         try:
             status = CaseStatus(c.status)
         except ValueError:
             continue
-        for clock in clocks(category=c.category, priority=c.priority, status=status, received_at=c.received_at,
-                            milestones=dict(c.milestones), policy=policy, now=now):
-            out[clock.kind.value][clock.state.value] += 1
+        out[c.id] = [(k.kind.value, k.state.value) for k in clocks(
+            category=c.category, priority=c.priority, status=status, received_at=c.received_at,
+            milestones=dict(c.milestones), policy=policy, now=now)]
+    return out
+
+
+def sla_by_stage(cases: Iterable[CaseFacts], *, policy: SlaPolicy, now: datetime,
+                 states: ClockStates | None = None) -> dict[str, dict[str, Any]]:
+    """Per SLA clock (acknowledge, on scene, law enforcement, mediation): met in time, late, breached, running;
+    `met_rate` is met in time over every clock that has a verdict (met, late or breached)."""
+    cases = list(cases)
+    if states is None:
+        states = clock_states(cases, policy=policy, now=now)
+    out: dict[str, Counter[str]] = {k.value: Counter() for k in ClockKind}
+    for c in cases:
+        for kind, state in states.get(c.id, ()):
+            out[kind][state] += 1
     result = {}
     for kind, counts in out.items():
         judged = counts[ClockState.MET] + counts[ClockState.MET_LATE] + counts[ClockState.BREACHED]

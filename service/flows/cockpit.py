@@ -39,11 +39,12 @@ def surges(*, db: Database, now: datetime, window: timedelta = SURGE_WINDOW,
     return [s.as_dict() for s in sorted(found, key=lambda s: -s.ratio)]
 
 
-def period_report(cases: list[CaseFacts], period: Period, *, policy: SlaPolicy, now: datetime) -> dict[str, Any]:
+def period_report(cases: list[CaseFacts], period: Period, *, policy: SlaPolicy, now: datetime,
+                  states: board.ClockStates | None = None) -> dict[str, Any]:
     inside = [c for c in cases if period.holds(c.reported_at)]
     return {"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat(),
             **board.tally(inside), "buckets": board.hourly(inside, period),
-            "sla": board.sla_by_stage(inside, policy=policy, now=now),
+            "sla": board.sla_by_stage(inside, policy=policy, now=now, states=states),
             "density": board.density(inside)}
 
 
@@ -70,8 +71,9 @@ def summary(*, db: Database, policy: SlaPolicy, now: datetime) -> dict[str, Any]
         carried = cockpit_store.open_case_facts(session=session, before=start,
                                                 statuses=[s.value for s in OPEN_STATUSES])
         units = cockpit_store.unit_facts(session=session)
-    return {"generated_at": now.isoformat(), "today": period_report(cases, day, policy=policy, now=now),
-            "week": period_report(cases, week, policy=policy, now=now),
+    states = board.clock_states(cases, policy=policy, now=now)
+    return {"generated_at": now.isoformat(), "today": period_report(cases, day, policy=policy, now=now, states=states),
+            "week": period_report(cases, week, policy=policy, now=now, states=states),
             "carried_over_open": len(carried),
             "repeat_places": board.repeat_places(c for c in cases if week.holds(c.reported_at)),
             "surges": surges(db=db, now=now),
