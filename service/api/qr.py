@@ -10,6 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import ContextDep, Reader
 from service.api.resident import micro_grid_card, public_base
+from service.domain.errors import NotFound
+from service.flows import qr_sheet as qr_sheet_flow
+from service.store import cockpit as cockpit_store
 
 router = APIRouter(prefix="/api/v1/areas", tags=["resident reporting"])
 
@@ -39,3 +42,19 @@ async def qr_svg(code: str, request: Request, who: Reader, ctx: ContextDep) -> R
     await run_in_threadpool(micro_grid_card, ctx, code)
     return Response(_qr(report_url(request, ctx, code), "svg"), media_type="image/svg+xml",
                     headers={"Content-Disposition": f'inline; filename="{code}.svg"'})
+
+
+@router.get("/{code}/qr-sheet.pdf", summary="Printable QR labels of a community's micro-grids (A4 PDF, 12 a page)",
+            responses={200: {"content": {"application/pdf": {}}}})
+async def qr_sheet(code: str, request: Request, who: Reader, ctx: ContextDep) -> Response:
+    def build() -> bytes:
+        with ctx.db.read() as session:
+            labels = cockpit_store.community_sheet(session=session, community_code=code)
+        if labels is None:
+            raise NotFound(f"{code!r} is not a community of this street")
+        urls = {label["code"]: report_url(request, ctx, label["code"]) for label in labels}
+        title = f"{labels[0]['community'] if labels else code} · 微网格扫码上报二维码"
+        return qr_sheet_flow.render(labels, url_of=urls, title=title)
+
+    return Response(await run_in_threadpool(build), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="qr-{code}.pdf"'})

@@ -97,3 +97,21 @@ def status_of(*, session: Session, ids: Sequence[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(IncidentRow.id, IncidentRow.status).where(IncidentRow.id.in_(list(ids)))).all())
+
+
+def community_sheet(*, session: Session, community_code: str) -> list[dict[str, Any]] | None:
+    """A community's micro-grids, each with its grid's name and full-time grid worker, for QR labels."""
+    community = session.get(AreaRow, community_code)
+    if community is None or community.level != Level.COMMUNITY.value:
+        return None
+    grids = {r.code: r.name for r in session.scalars(select(AreaRow).where(AreaRow.parent_code == community_code,
+                                                                           AreaRow.level == Level.GRID.value))}
+    workers: dict[str, str] = {}
+    for grid_code, name in session.execute(select(PersonRow.grid_code, PersonRow.name).where(
+            PersonRow.grid_code.in_(list(grids)), PersonRow.role == RosterRole.FULL_TIME_GRID_WORKER.value)
+            .order_by(PersonRow.id)):
+        workers.setdefault(grid_code or "", name)
+    rows = session.execute(select(AreaRow.code, AreaRow.name, AreaRow.parent_code).where(
+        AreaRow.parent_code.in_(list(grids)), AreaRow.level == Level.MICRO_GRID.value).order_by(AreaRow.code))
+    return [{"code": code, "name": name, "grid": grids.get(parent or ""), "grid_worker": workers.get(parent or ""),
+             "community": community.name} for code, name, parent in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -98,3 +99,32 @@ def test_one_address_may_file_so_many_reports_an_hour_then_waits(client: TestCli
     r = client.post("/open311/v2/requests.json", data={"api_key": feed[Channel.OPEN311], "service_code": "E0102",
                                                        "lat": "30.16", "long": "120.14"})
     assert r.status_code == 200  # a gateway with its key is not a resident: not throttled here
+
+
+def test_a_community_prints_one_qr_label_per_micro_grid_with_its_name_and_grid_worker(
+        client: TestClient, keys: Keys, tmp_path: Path) -> None:
+    import subprocess
+
+    import zxingcpp
+
+    viewer = keys.auth(keys.viewer)
+    community = client.get("/ogcapi/collections/communities/items", headers=viewer).json()["features"][3]["properties"]
+    micro = [f["properties"] for f in client.get("/ogcapi/collections/micro_grids/items", params={"limit": 10000},
+                                                 headers=viewer).json()["features"]]
+    grids = {f["properties"]["code"] for f in client.get("/ogcapi/collections/grids/items", params={"limit": 10000},
+                                                         headers=viewer).json()["features"]
+             if f["properties"]["parent_code"] == community["code"]}
+    mine = [m for m in micro if m["parent_code"] in grids]
+    r = client.get(f"/api/v1/areas/{community['code']}/qr-sheet.pdf", headers=viewer)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    (tmp_path / "sheet.pdf").write_bytes(r.content)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(tmp_path / "sheet.pdf"),
+                    str(tmp_path / "p")], check=True, timeout=60)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "sheet.pdf")], capture_output=True, check=True, timeout=30).stdout
+    assert f"Pages:           {-(-len(mine) // 12)}".encode() in info
+    text = subprocess.run(["pdftotext", str(tmp_path / "sheet.pdf"), "-"], capture_output=True, check=True).stdout.decode()
+    assert all(m["name"] in text for m in mine) and "网格员" in text
+    found = {b.text for b in zxingcpp.read_barcodes(Image.open(next(tmp_path.glob("p*.png"))))}
+    assert len(found) == min(12, len(mine)) and all(u.startswith("http://testserver/report/") for u in found)
+    assert {u.rsplit("/", 1)[1] for u in found} <= {m["code"] for m in mine}
+    assert client.get(f"/api/v1/areas/{mine[0]['code']}/qr-sheet.pdf", headers=viewer).status_code == 404
