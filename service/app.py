@@ -16,6 +16,7 @@ from service.api.limits import BodySizeLimit
 from service.api.web_pages import install_web_pages
 from service.context import ServiceContext
 from service.domain.clock import Clock
+from service.flows import report_schedule
 from service.settings import Settings
 
 DESCRIPTION = """
@@ -36,6 +37,9 @@ async def _watch(ctx: ServiceContext) -> None:
         try:
             if await run_in_threadpool(ctx.lease.held):
                 await run_in_threadpool(ctx.dispatch.watch)
+                if ctx.settings.scheduled_reports and passes % report_schedule.EVERY_PASSES == 0:
+                    await run_in_threadpool(lambda: report_schedule.produce_due(
+                        db=ctx.db, policy=ctx.dispatch.settings.sla, now=ctx.clock.now(), data_dir=ctx.settings.data_dir))
             else:  # keep the schedule current, to take over the watch at any moment
                 await run_in_threadpool(ctx.sla_schedule.settle)
                 if passes % 3600 == 0:

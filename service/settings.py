@@ -45,6 +45,8 @@ class Settings(BaseSettings):
                                  "(QR codes point there); empty: the address the request came to")
     resident_reports_per_hour: int = Field(default=6, ge=1, description="reports one address (and one device) "
                                            "may file without a key per hour")
+    scheduled_reports: bool = Field(default=True, description="write yesterday's daily and last week's weekly "
+                                    "report PDF into data_dir/reports (by the process holding the watch lease)")
 
     @property
     def db_url(self) -> str:

@@ -115,3 +115,8 @@ def community_sheet(*, session: Session, community_code: str) -> list[dict[str, 
         AreaRow.parent_code.in_(list(grids)), AreaRow.level == Level.MICRO_GRID.value).order_by(AreaRow.code))
     return [{"code": code, "name": name, "grid": grids.get(parent or ""), "grid_worker": workers.get(parent or ""),
              "community": community.name} for code, name, parent in rows]
+
+
+def any_case_between(*, session: Session, start: datetime, end: datetime) -> bool:
+    return session.scalar(select(IncidentRow.id).where(IncidentRow.reported_at >= start, IncidentRow.reported_at < end)
+                          .limit(1)) is not None

@@ -23,8 +23,11 @@ from tests.support import cockpit_seed as seed
 NOW = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)  # Wednesday 17:30 in the street, ISO week 2026-W47
 
 
-@pytest.fixture
-def seeded(data_dir: Path) -> Iterator[tuple[TestClient, ServiceContext, str]]:
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory, demo_db_template: Path
+           ) -> Iterator[tuple[TestClient, ServiceContext, str]]:
+    """Week 47 of the street up to Wednesday evening, seeded once for this module's stories (read-only)."""
+    data_dir = seed.fresh_street(tmp_path_factory.mktemp("reports"), demo_db_template)
     clock = seed.SetClock(NOW)
     ctx = ServiceContext(Settings(data_dir=data_dir, sqlite_synchronous="NORMAL"), clock=clock)
     rng = random.Random(5)
@@ -80,5 +83,22 @@ def test_a_quiet_day_still_prints_every_section_and_bad_periods_are_named(
     assert r.status_code == 422 and r.json()["error"]["problems"][0]["field"] == "date"
     r = client.get("/api/v1/reports/weekly.pdf", params={"week": "2026-47"})
     assert r.status_code == 422 and r.json()["error"]["problems"][0]["field"] == "week"
-    client.headers.pop("Authorization")
-    assert client.get("/api/v1/reports/weekly.pdf").status_code == 401
+    assert client.get("/api/v1/reports/weekly.pdf", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_yesterdays_and_last_weeks_reports_are_written_once_into_the_data_folder(
+        seeded: tuple[TestClient, ServiceContext, str], tmp_path: Path) -> None:
+    from service.flows import report_schedule
+
+    _, ctx, _ = seeded
+    policy = ctx.dispatch.settings.sla
+    monday_after = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 Monday: the week before (W47) is due
+    written = report_schedule.produce_due(db=ctx.db, policy=policy, now=monday_after, data_dir=tmp_path)
+    assert [p.name for p in written] == ["weekly-2026-W47.pdf"]  # Sunday the 22nd had no case: no daily report
+    thursday = NOW + timedelta(days=1)
+    written = report_schedule.produce_due(db=ctx.db, policy=policy, now=thursday, data_dir=tmp_path)
+    assert [p.name for p in written] == ["daily-2026-11-18.pdf"]
+    assert report_schedule.produce_due(db=ctx.db, policy=policy, now=thursday, data_dir=tmp_path) == []
+    pages, text = _pages((tmp_path / "reports" / "daily-2026-11-18.pdf").read_bytes(), tmp_path)
+    assert "日报 · 2026-11-18" in text and len(pages) >= 4
+    assert not list((tmp_path / "reports").glob("*.partial"))
