@@ -11,6 +11,9 @@
   var CLOCK_ZH = { acknowledge: "受理(1分钟)", on_scene: "到场(10分钟)", law_enforcement: "执法联动(30分钟)",
                    mediation: "调解回访(24小时)" };
   var UNIT_ZH = { patrol: "巡防", grid_worker: "网格员", law_enforcement: "执法", mediation: "调解", department: "部门" };
+  // Sized for 1920x1080; a 3840x2160 wall draws everything K times larger (CSS scales by vw already).
+  var K = Math.max(1, window.innerWidth / 1920);
+  function px(n) { return Math.round(n * K * 10) / 10; }
   var state = { names: null, summary: null, charts: {}, map: null, mapReady: false, units: {}, summaries: 0,
                 refreshTimer: null, inFlight: false, again: false };
   window.__cockpit = state;
@@ -27,11 +30,11 @@
     if (!state.charts[id]) state.charts[id] = echarts.init($(id), "dark", { renderer: "canvas" });
     return state.charts[id];
   }
-  var AXIS = { axisLine: { lineStyle: { color: "#1f6fb2" } }, axisLabel: { color: "#9cc3e6", fontSize: 12 },
+  var AXIS = { axisLine: { lineStyle: { color: "#1f6fb2" } }, axisLabel: { color: "#9cc3e6", fontSize: px(12) },
                splitLine: { lineStyle: { color: "rgba(31,111,178,0.25)" } } };
   function base(extra) {
     var o = { backgroundColor: "transparent", color: COLORS, textStyle: { fontFamily: "WenQuanYi Micro Hei, sans-serif" },
-              grid: { left: 8, right: 16, top: 10, bottom: 6, containLabel: true }, animationDuration: 300 };
+              grid: { left: px(8), right: px(16), top: px(10), bottom: px(6), containLabel: true }, animationDuration: 300 };
     for (var k in extra) o[k] = extra[k];
     return o;
   }
@@ -39,9 +42,9 @@
   function drawCharts(s) {
     var t = s.today, w = s.week;
     chart("chart-channel").setOption(base({
-      tooltip: { trigger: "item" }, legend: { orient: "vertical", right: 4, top: "middle", textStyle: { color: "#cfe4f7" } },
+      tooltip: { trigger: "item" }, legend: { itemWidth: px(25), itemHeight: px(14), orient: "vertical", right: 4, top: "middle", textStyle: { color: "#cfe4f7", fontSize: px(12) } },
       series: [{ type: "pie", radius: ["42%", "72%"], center: ["36%", "52%"], label: { show: false },
-                 itemStyle: { borderColor: "#030b1a", borderWidth: 2 },
+                 itemStyle: { borderColor: "#030b1a", borderWidth: px(2) },
                  data: entries(t.by_channel).map(function (e) { return { name: name("channels", e[0]), value: e[1] }; }) }]
     }), true);
     var cats = entries(t.by_category, 10).reverse();
@@ -50,24 +53,24 @@
       yAxis: Object.assign({ type: "category", data: cats.map(function (e) { return name("categories", e[0]); }) }, AXIS),
       series: [{ type: "bar", data: cats.map(function (e) { return e[1]; }), barWidth: "58%",
                  itemStyle: { color: new echarts.graphic.LinearGradient(0, 0, 1, 0, [{ offset: 0, color: "#0f5aa6" }, { offset: 1, color: "#2fd3ff" }]) },
-                 label: { show: true, position: "right", color: "#fff" } }]
+                 label: { show: true, position: "right", color: "#fff", fontSize: px(12) } }]
     }), true);
     var statuses = entries(w.by_status);
     chart("chart-status").setOption(base({
       xAxis: Object.assign({ type: "category", data: statuses.map(function (e) { return STATUS_ZH[e[0]] || e[0]; }) }, AXIS),
       yAxis: Object.assign({ type: "value", minInterval: 1 }, AXIS),
       series: [{ type: "bar", data: statuses.map(function (e, i) { return { value: e[1], itemStyle: { color: COLORS[i % COLORS.length] } }; }),
-                 label: { show: true, position: "top", color: "#fff" }, barWidth: "55%" }]
+                 label: { show: true, position: "top", color: "#fff", fontSize: px(12) }, barWidth: "55%" }]
     }), true);
     var hours = []; for (var h = 0; h < 24; h++) hours.push(h + "时");
     var days = w.buckets.filter(function (n) { return n > 0; }).length || 1;
     var perHour = w.total / days / 24;
     chart("chart-hourly").setOption(base({
-      tooltip: { trigger: "axis" }, legend: { right: 10, top: 0, textStyle: { color: "#cfe4f7" } },
-      grid: { left: 8, right: 16, top: 26, bottom: 4, containLabel: true },
+      tooltip: { trigger: "axis" }, legend: { itemWidth: px(25), itemHeight: px(14), right: 10, top: 0, textStyle: { color: "#cfe4f7", fontSize: px(12) } },
+      grid: { left: px(8), right: px(16), top: px(26), bottom: px(4), containLabel: true },
       xAxis: Object.assign({ type: "category", data: hours, boundaryGap: false }, AXIS),
       yAxis: Object.assign({ type: "value", minInterval: 1 }, AXIS),
-      series: [{ name: "今日", type: "line", smooth: true, symbolSize: 5,
+      series: [{ name: "今日", type: "line", smooth: true, symbolSize: px(5),
                  data: t.buckets.map(function (n, h) { return h <= hourNow(s) ? n : null; }),
                  areaStyle: { color: new echarts.graphic.LinearGradient(0, 0, 0, 1, [{ offset: 0, color: "rgba(47,211,255,0.55)" }, { offset: 1, color: "rgba(47,211,255,0.02)" }]) } },
                { name: "本周小时均值", type: "line", data: hours.map(function () { return +perHour.toFixed(1); }),
@@ -75,8 +78,8 @@
     }), true);
     var kinds = ["acknowledge", "on_scene", "law_enforcement", "mediation"];
     chart("chart-sla").setOption(base({
-      tooltip: { trigger: "axis" }, legend: { right: 4, top: 0, textStyle: { color: "#cfe4f7" } },
-      grid: { left: 8, right: 16, top: 26, bottom: 4, containLabel: true },
+      tooltip: { trigger: "axis" }, legend: { itemWidth: px(25), itemHeight: px(14), right: 4, top: 0, textStyle: { color: "#cfe4f7", fontSize: px(12) } },
+      grid: { left: px(8), right: px(16), top: px(26), bottom: px(4), containLabel: true },
       xAxis: Object.assign({ type: "value", minInterval: 1 }, AXIS),
       yAxis: Object.assign({ type: "category", data: kinds.map(function (k) {
         var r = w.sla[k].met_rate; return CLOCK_ZH[k] + "  " + pct(r); }) }, AXIS),
@@ -86,11 +89,11 @@
     }), true);
     var comms = entries(w.by_community, 10).reverse();
     chart("chart-community").setOption(base({
-      tooltip: { trigger: "axis" }, legend: { right: 4, top: 0, textStyle: { color: "#cfe4f7" } },
-      grid: { left: 8, right: 16, top: 26, bottom: 4, containLabel: true },
+      tooltip: { trigger: "axis" }, legend: { itemWidth: px(25), itemHeight: px(14), right: 4, top: 0, textStyle: { color: "#cfe4f7", fontSize: px(12) } },
+      grid: { left: px(8), right: px(16), top: px(26), bottom: px(4), containLabel: true },
       xAxis: Object.assign({ type: "value", minInterval: 1 }, AXIS),
       yAxis: Object.assign({ type: "category", data: comms.map(function (e) { return name("communities", e[0]); }) }, AXIS,
-                           { axisLabel: { color: "#9cc3e6", fontSize: 12, interval: 0 } }),
+                           { axisLabel: { color: "#9cc3e6", fontSize: px(12), interval: 0 } }),
       series: [{ name: "本周", type: "bar", data: comms.map(function (e) { return e[1]; }), itemStyle: { color: "#1f6fb2" }, barGap: "-100%" },
                { name: "今日", type: "bar", data: comms.map(function (e) { return t.by_community[e[0]] || 0; }), itemStyle: { color: "#2fd3ff" }, barWidth: "40%" }]
     }), true);
@@ -181,7 +184,7 @@
       state.micro = micro;
       var map = new maplibregl.Map({
         container: "map", attributionControl: false, bounds: bboxOf(communities.features.length ? communities.features : micro.features),
-        fitBoundsOptions: { padding: 18 }, preserveDrawingBuffer: true,
+        fitBoundsOptions: { padding: px(18) }, preserveDrawingBuffer: true,
         style: { version: 8, sources: {}, layers: [{ id: "background", type: "background", paint: { "background-color": "#041227" } }] }
       });
       state.map = map;
@@ -191,13 +194,13 @@
         map.addSource("cases", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
         map.addSource("units", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
         map.addLayer({ id: "micro-fill", type: "fill", source: "micro", paint: { "fill-color": densityColor(), "fill-opacity": 0.78 } });
-        map.addLayer({ id: "micro-line", type: "line", source: "micro", paint: { "line-color": "#0d3a6e", "line-width": 0.5 } });
-        map.addLayer({ id: "community-line", type: "line", source: "communities", paint: { "line-color": "#2fd3ff", "line-width": 1.8, "line-blur": 0.6 } });
-        map.addLayer({ id: "cases-halo", type: "circle", source: "cases", paint: { "circle-radius": 6, "circle-color": "#ff3b4e", "circle-opacity": 0.25 } });
-        map.addLayer({ id: "cases", type: "circle", source: "cases", paint: { "circle-radius": ["match", ["get", "priority"], 1, 4, 2, 3.2, 2.4],
-          "circle-color": ["match", ["get", "priority"], 1, "#ff3b4e", 2, "#ff8a3d", "#ffd166"], "circle-stroke-color": "#200", "circle-stroke-width": 0.4 } });
-        map.addLayer({ id: "units", type: "circle", source: "units", paint: { "circle-radius": 3.6,
-          "circle-color": ["match", ["get", "status"], "available", "#2ee6a6", "#5b8cff"], "circle-stroke-color": "#eafff7", "circle-stroke-width": 1 } });
+        map.addLayer({ id: "micro-line", type: "line", source: "micro", paint: { "line-color": "#0d3a6e", "line-width": px(0.5) } });
+        map.addLayer({ id: "community-line", type: "line", source: "communities", paint: { "line-color": "#2fd3ff", "line-width": px(1.8), "line-blur": px(0.6) } });
+        map.addLayer({ id: "cases-halo", type: "circle", source: "cases", paint: { "circle-radius": px(6), "circle-color": "#ff3b4e", "circle-opacity": 0.25 } });
+        map.addLayer({ id: "cases", type: "circle", source: "cases", paint: { "circle-radius": ["match", ["get", "priority"], 1, px(4), 2, px(3.2), px(2.4)],
+          "circle-color": ["match", ["get", "priority"], 1, "#ff3b4e", 2, "#ff8a3d", "#ffd166"], "circle-stroke-color": "#200", "circle-stroke-width": px(0.4) } });
+        map.addLayer({ id: "units", type: "circle", source: "units", paint: { "circle-radius": px(3.6),
+          "circle-color": ["match", ["get", "status"], "available", "#2ee6a6", "#5b8cff"], "circle-stroke-color": "#eafff7", "circle-stroke-width": px(1) } });
         communities.features.forEach(function (f) {
           var b = bboxOf([f]), el = document.createElement("div");
           el.className = "community-label"; el.textContent = f.properties.name;
