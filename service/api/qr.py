@@ -28,20 +28,22 @@ def _qr(url: str, kind: str) -> bytes:
     return out.getvalue()
 
 
+async def _qr_response(code: str, request: Request, ctx: ContextDep, kind: str, media_type: str) -> Response:
+    await run_in_threadpool(micro_grid_card, ctx, code)
+    return Response(_qr(report_url(request, ctx, code), kind), media_type=media_type,
+                    headers={"Content-Disposition": f'inline; filename="{code}.{kind}"'})
+
+
 @router.get("/{code}/qr.png", summary="The micro-grid's QR code (PNG) opening its resident report page",
             responses={200: {"content": {"image/png": {}}}})
 async def qr_png(code: str, request: Request, who: Reader, ctx: ContextDep) -> Response:
-    await run_in_threadpool(micro_grid_card, ctx, code)
-    return Response(_qr(report_url(request, ctx, code), "png"), media_type="image/png",
-                    headers={"Content-Disposition": f'inline; filename="{code}.png"'})
+    return await _qr_response(code, request, ctx, "png", "image/png")
 
 
 @router.get("/{code}/qr.svg", summary="The micro-grid's QR code (SVG) opening its resident report page",
             responses={200: {"content": {"image/svg+xml": {}}}})
 async def qr_svg(code: str, request: Request, who: Reader, ctx: ContextDep) -> Response:
-    await run_in_threadpool(micro_grid_card, ctx, code)
-    return Response(_qr(report_url(request, ctx, code), "svg"), media_type="image/svg+xml",
-                    headers={"Content-Disposition": f'inline; filename="{code}.svg"'})
+    return await _qr_response(code, request, ctx, "svg", "image/svg+xml")
 
 
 @router.get("/{code}/qr-sheet.pdf", summary="Printable QR labels of a community's micro-grids (A4 PDF, 12 a page)",
