@@ -12,6 +12,7 @@ from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
+from .core.atlas import community_atlas as build_community_atlas
 from .core.client import ApiResult, ServiceClient
 from .core.definitions import AREA_LAYERS, ConnectionState, LayerId
 from .core.dispatcher import Dispatcher
@@ -82,6 +83,7 @@ class GridCommandPlugin:
                                         checkable=True)
         self.ack_action = self._action(QIcon(), tr("Acknowledge selected case"), self.acknowledge, shortcut="F2")
         self.assign_action = self._action(QIcon(), tr("Assign picked (or best) unit"), self.assign, shortcut="F3")
+        self.atlas_action = self._action(QIcon(), tr("Community atlas (print layout)"), self.community_atlas)
         self.toolbar = self.iface.addToolBar("GridCommand")
         self.toolbar.setObjectName("GridCommandToolbar")
         for action in (self.connect_action, self.tool_action, self.ack_action, self.assign_action):
@@ -289,6 +291,11 @@ class GridCommandPlugin:
         if SettingsDialog(self.settings, self.iface.mainWindow()).exec_() and self.client is not None:
             self.disconnect()
             self.connect()
+
+    @guarded
+    def community_atlas(self) -> None:
+        """One page per community, kept in the project's layouts and opened in the Layout Designer."""
+        self.iface.openLayoutDesigner(build_community_atlas(QgsProject.instance(), self.layers))
 
     def notify(self, text: str, level: int = Qgis.Info, duration: int = 5) -> None:
         self.iface.messageBar().pushMessage("GridCommand", text, level, duration)
