@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
 SYS_PY=/usr/bin/python3
-APT_PACKAGES="python3-qgis qgis-providers python3-venv python3-pip xvfb fonts-wqy-microhei postgresql postgresql-15-postgis-3 chromium chromium-driver poppler-utils npm"
+APT_PACKAGES="python3-qgis qgis-providers python3-venv python3-pip xvfb fonts-wqy-microhei postgresql postgresql-15-postgis-3 chromium chromium-driver poppler-utils"
 
 have_qgis() { "$SYS_PY" -c 'import qgis.core' >/dev/null 2>&1; }
 have_venv_module() { "$SYS_PY" -c 'import ensurepip, venv' >/dev/null 2>&1; }
@@ -15,8 +15,7 @@ have_venv_module() { "$SYS_PY" -c 'import ensurepip, venv' >/dev/null 2>&1; }
 have_postgresql() { ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; }
 
 if ! have_qgis || ! have_venv_module || ! command -v xvfb-run >/dev/null || ! fc-list 2>/dev/null | grep -qi wqy \
-        || ! have_postgresql || ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null \
-        || ! command -v npm >/dev/null; then
+        || ! have_postgresql || ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "setup: installing QGIS and friends from Debian ($APT_PACKAGES)"
         export DEBIAN_FRONTEND=noninteractive
@@ -48,6 +47,7 @@ fi
 web_stamp=service/web/node_modules/.package-lock.sha256
 web_want=$(sha256sum service/web/package-lock.json | cut -d' ' -f1)
 if [ "$(cat "$web_stamp" 2>/dev/null)" != "$web_want" ]; then
+    command -v npm >/dev/null || { echo "setup: npm is needed for the web pages' libraries (Node.js 18+)" >&2; exit 1; }
     (cd service/web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
     echo "$web_want" >"$web_stamp"
 fi
