@@ -12,6 +12,7 @@ from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
+from .core.atlas import community_atlas as build_community_atlas
 from .core.boundary_updates import BoundaryUpdater
 from .core.client import ApiResult, ServiceClient
 from .core.crs import to_map, use_metric_crs
@@ -92,6 +93,7 @@ class GridCommandPlugin:
         self.ack_action = self._action(QIcon(), tr("Acknowledge selected case"), self.acknowledge, shortcut="F2")
         self.assign_action = self._action(QIcon(), tr("Assign picked (or best) unit"), self.assign, shortcut="F3")
         self.playback_action = self._action(QIcon(), tr("Play back in the Temporal Controller…"), self.play_back)
+        self.atlas_action = self._action(QIcon(), tr("Community atlas (print layout)"), self.community_atlas)
         self.toolbar = self.iface.addToolBar("GridCommand")
         self.toolbar.setObjectName("GridCommandToolbar")
         for action in (self.connect_action, self.tool_action, self.ack_action, self.assign_action):
@@ -368,6 +370,11 @@ class GridCommandPlugin:
                                         24, 1, 24 * 31)
         if ok:
             self.exercise.play_back(end - timedelta(hours=hours), end)
+
+    @guarded
+    def community_atlas(self) -> None:
+        """One page per community, kept in the project's layouts and opened in the Layout Designer."""
+        self.iface.openLayoutDesigner(build_community_atlas(QgsProject.instance(), self.layers))
 
     def notify(self, text: str, level: int = Qgis.Info, duration: int = 5) -> None:
         self.iface.messageBar().pushMessage("GridCommand", text, level, duration)

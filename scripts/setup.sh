@@ -42,3 +42,17 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
     echo "$want" >"$stamp"
 fi
+
+# The web pages' browser libraries (ECharts, MapLibre GL JS) from npm, exactly as package-lock.json pins them;
+# the service serves them from service/web/node_modules (never a CDN).
+web_stamp=service/web/node_modules/.package-lock.sha256
+web_want=$(sha256sum service/web/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$web_stamp" 2>/dev/null)" != "$web_want" ]; then
+    if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        # Debian's npm (Node.js 18); a machine with Node.js from elsewhere (nodesource) has npm already.
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm
+    fi
+    command -v npm >/dev/null || { echo "setup: npm is needed for the web pages' libraries (Node.js 18+)" >&2; exit 1; }
+    (cd service/web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+    echo "$web_want" >"$web_stamp"
+fi

@@ -28,9 +28,10 @@ from service.api import (
 )
 from service.api import snapshot as snapshot_api
 from service.api.limits import FILE_UPLOAD_PATHS, BodySizeLimit
+from service.api.web_pages import install_web_pages
 from service.context import ServiceContext
 from service.domain.clock import Clock
-from service.flows import privacy
+from service.flows import privacy, report_schedule
 from service.settings import Settings
 
 DESCRIPTION = """
@@ -55,6 +56,9 @@ async def _watch(ctx: ServiceContext) -> None:
                 if passes % 3600 == 0:
                     await run_in_threadpool(lambda: privacy.hourly(db=ctx.db, clock=ctx.clock, audit=ctx.audit,
                                                                    settings=ctx.settings))
+                if ctx.settings.scheduled_reports and passes % report_schedule.EVERY_PASSES == 0:
+                    await run_in_threadpool(lambda: report_schedule.produce_due(
+                        db=ctx.db, policy=ctx.dispatch.settings.sla, now=ctx.clock.now(), data_dir=ctx.settings.data_dir))
             else:  # keep the schedule current, to take over the watch at any moment
                 await run_in_threadpool(ctx.sla_schedule.settle)
                 if passes % 3600 == 0:
@@ -93,6 +97,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(vocabulary.router)
     app.include_router(exercises.router)
     hardening.install(app, ctx)
+    install_web_pages(app, ctx)  # cockpit, resident QR reporting, printed reports
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")
     def health(request: Request) -> dict[str, Any]:

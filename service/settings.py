@@ -63,6 +63,12 @@ class Settings(BaseSettings):
                                                '["10.0.0.0/8"]; empty: any address (a device token is still needed)')
     tls_cert_file: Path | None = Field(default=None, description="HTTPS certificate (PEM); required off loopback")
     tls_key_file: Path | None = Field(default=None, description="HTTPS private key (PEM)")
+    public_base_url: str = Field(default="", description="The address residents' phones reach the service at "
+                                 "(QR codes point there); empty: the address the request came to")
+    resident_reports_per_hour: int = Field(default=6, ge=1, description="reports one address (and one device) "
+                                           "may file without a key per hour")
+    scheduled_reports: bool = Field(default=True, description="write yesterday's daily and last week's weekly "
+                                    "report PDF into data_dir/reports (by the process holding the watch lease)")
 
     @property
     def db_url(self) -> str:

@@ -41,6 +41,11 @@ class DuplicateIndexView:
         with self._lock:
             return self.index.match(lon=lon, lat=lat, category=category, reported_at=reported_at)
 
+    def near(self, *, lon: float, lat: float, reported_at: datetime, category: str | None = None
+             ) -> list[tuple[Recent, float]]:
+        with self._lock:
+            return self.index.near(lon=lon, lat=lat, reported_at=reported_at, category=category)
+
     def empty_like(self) -> RecentIndex:
         return self.index.empty_like()
 

@@ -491,5 +491,9 @@
         <source>The access key could not be stored in the QGIS authentication database: {}</source>
         <translation>访问密钥无法保存到 QGIS 认证数据库：{}</translation>
     </message>
+    <message>
+        <source>Community atlas (print layout)</source>
+        <translation>社区图集（打印布局）</translation>
+    </message>
 </context>
 </TS>

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from service.api import resident
 from service.api.auth import Gatekeeper
 from service.api.deps import bearer_token
 from service.context import Principal, ServiceContext
@@ -150,10 +151,16 @@ async def service_definition(request: Request, code: str, fmt: str | None = None
 async def create_request(request: Request, fmt: str | None = None) -> Any:
     _format(fmt)
     form = await _form(request)
-    who = _caller(request, form)
-    if not allows(who.role, Permission.POST_CHANNEL, key_channel=who.channel, channel=Channel.OPEN311):
-        raise AccessDenied(f"a {who.role.value} key{' of channel ' + who.channel if who.channel else ''} "
-                           "may not post Open311 requests", authenticated=True)
+    if resident.is_resident_report(form, form.get("api_key") or bearer_token(request)):  # scanned QR, no key
+        try:
+            form = await resident.accept(request, await request.form(), _ctx(request))  # with its photos
+        except resident.TooManyReports as exc:
+            return resident.too_many(exc)
+    else:
+        who = _caller(request, form)
+        if not allows(who.role, Permission.POST_CHANNEL, key_channel=who.channel, channel=Channel.OPEN311):
+            raise AccessDenied(f"a {who.role.value} key{' of channel ' + who.channel if who.channel else ''} "
+                               "may not post Open311 requests", authenticated=True)
     draft = _draft(form, request.headers.get("idempotency-key"), _ctx(request).clock.now())
     ctx = _ctx(request)
     outcome = (await run_in_threadpool(ctx.intake.ingest, [draft]))[0]
@@ -198,8 +205,8 @@ def _draft(form: dict[str, Any], idempotency_key: str | None, now: datetime) -> 
         description=str(form.get("description") or "").strip() or CATEGORIES.get(code, CATEGORIES["E0102"]).name_zh,
         x=lon, y=lat, crs=form.get("attribute[crs]") or "WGS84", address=form.get("address_string"),
         reporter_name=name, reporter_phone=form.get("phone"),
-        attributes={k: form[k] for k in ("email", "device_id", "account_id", "media_url", "jurisdiction_id")
-                    if form.get(k)},
+        attributes={k: form[k] for k in ("email", "device_id", "account_id", "media_url", "jurisdiction_id",
+                                         "media_urls", "qr_micro_grid") if form.get(k)},
         field_names={"category": "service_code", "x": "long", "y": "lat", "crs": "attribute[crs]",
                      "external_id": "attribute[client_request_id]"})
 

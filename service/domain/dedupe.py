@@ -84,6 +84,22 @@ class RecentIndex:
                 repeats += 1
         return Match(root.id if root else None, repeats)
 
+    def near(self, *, lon: float, lat: float, reported_at: datetime, category: str | None = None
+             ) -> list[tuple[Recent, float]]:
+        """Originals (not duplicates) a new report here and now would be matched to, nearest first, with
+        their distance in metres: what a resident is shown before reporting the same thing again."""
+        cx, cy = self._cell(lon, lat)
+        kx = _M_PER_DEG_LAT * math.cos(math.radians(lat))
+        categories = [category] if category is not None else sorted({k[0] for k in self._cells})
+        out = []
+        for cat in categories:
+            for r in (r for dx in (-1, 0, 1) for dy in (-1, 0, 1) for r in self._cells.get((cat, cx + dx, cy + dy), ())):
+                dist = math.hypot((r.lon - lon) * kx, (r.lat - lat) * _M_PER_DEG_LAT)
+                if (r.duplicate_of is None and dist <= self.duplicate_radius_m
+                        and abs(reported_at - r.reported_at) <= self.duplicate_window):
+                    out.append((r, dist))
+        return sorted(out, key=lambda m: m[1])
+
     def prune(self, now: datetime) -> None:
         """Forget what is too old to match anything any more."""
         horizon = now - max(self.repeat_window, self.duplicate_window) - timedelta(days=1)
