@@ -52,7 +52,7 @@ def community_atlas(project: QgsProject, layers: LayerSet) -> QgsPrintLayout:
     communities, incidents = layers[LayerId.COMMUNITIES], layers[LayerId.INCIDENTS]
     _label(layout, '[% "name" %] · 社区案件图', y=8, size=18, height=10)
     _label(layout, "社区编码 [% \"code\" %]    在办案件 [% aggregate(layer:='" + incidents.id() + "', "
-                   "aggregate:='count', expression:=\"id\", filter:=\"community\" = attribute(@parent, 'code')) %] 件"
+                   "aggregate:='count', expression:=\"id\", filter:=intersects($geometry, geometry(@parent))) %] 件"
                    "    制图 [% format_date(now(), 'yyyy-MM-dd HH:mm') %]", y=19, size=9, height=6)
     page = QgsLayoutItemMap(layout)
     page.attemptMove(QgsLayoutPoint(12, 28, QgsUnitTypes.LayoutMillimeters))

@@ -66,10 +66,10 @@ async def report_page(code: str, ctx: ContextDep) -> FileResponse:
 
 
 # before /api/v1/report/{code}, which would take "follow" for a micro-grid code
-@router.get("/api/v1/report/follow", summary="How a resident's report is getting on, by the ticket the page kept (no key)")
-async def report_follow(ctx: ContextDep, ticket: str | None = Query(None, max_length=64)) -> dict[str, Any]:
-    if not ticket:
-        raise NotFound("ticket: give the ticket your report page kept")
+@router.get("/api/v1/report/follow", summary="How a resident's report is getting on, by the ticket the page kept (no key)",
+            responses={404: {"description": "no report with this ticket"}})
+async def report_follow(ctx: ContextDep, ticket: str = Query(..., min_length=1, max_length=64,
+                                                             description="the ticket the report page kept")) -> dict[str, Any]:
 
     def find() -> dict[str, Any] | None:
         with ctx.db.read() as session:
