@@ -100,7 +100,7 @@ def cases(client: TestClient, keys: Keys) -> dict[str, Any]:
     assert acked.status_code == 200, acked.text
     form = {"service_code": "E0102", "lat": "30.1601", "long": "120.1420", "description": "路口垃圾桶满溢",
             "first_name": "小明", "last_name": "王", "phone": RESIDENT_PHONE, "email": RESIDENT_EMAIL,
-            "api_key": keys.feeds[Channel.OPEN311]}
+            "api_key": keys.feeds[Channel.OPEN311], "attribute[client_request_id]": RESIDENT_TICKET}
     r311 = client.post("/open311/v2/requests.json", data=form)
     assert r311.status_code == 200, r311.text
     unit_id = client.get("/api/v1/units", headers=op).json()[0]["id"]
@@ -130,9 +130,12 @@ def _expand(client: TestClient, keys: Keys, path: str, cases: dict[str, Any]) ->
     return [u for u, _ in urls]
 
 
+RESIDENT_TICKET = "qr-masking-ticket-1"
 REQUIRED_QUERY = {"/api/v1/coverage/patrol": {"day": "2026-11-21"}, "/api/v1/boundaries/export": {"level": "micro_grid"},
                   # a page is enough (the test's cases are the only incidents; 928 micro-grids need not be read 6 times)
                   "/ogcapi/collections/{cid}/items": {"limit": "50"},
+                  # the resident's own report, followed by the ticket its page kept (no key)
+                  "/api/v1/report/follow": {"ticket": RESIDENT_TICKET},
                   # a day either side of the test's cases
                   "/api/v1/playback": {"start": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
                                        "end": (datetime.now(UTC) + timedelta(days=1)).isoformat()}}
