@@ -23,9 +23,10 @@ def _open() -> ColumnElement[bool]:
 
 
 def open_incident_chunks(*, session: Session, after_id: int = 0, limit: int | None = None,
-                         chunk: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
-    """Open incidents with id > after_id, at most `limit`, as lists of `chunk` dicts; rows are fetched as they
-    are needed (keyset paging on the primary key), never the whole table at once."""
+                         chunk: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    """Open incidents with id > after_id, at most `limit`, as lists of `chunk` (default CHUNK) dicts; rows are
+    fetched as they are needed (keyset paging on the primary key), never the whole table at once."""
+    chunk = chunk or CHUNK  # read at call time, so the module's setting holds
     left = limit
     while left is None or left > 0:
         size = chunk if left is None else min(chunk, left)

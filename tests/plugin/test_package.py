@@ -27,6 +27,7 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with zipfile.ZipFile(ROOT / "dist" / "gridcommand.zip") as z:
         names = z.namelist()
         assert not any("/tests/" in n or n.startswith("tests/") for n in names)
+        assert not any("/service/demo/" in n for n in names), "the demo street and simulator stay out of the plugin"
         z.extractall(target)
     return target
 

@@ -8,6 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.api import snapshot as snapshot_api
+from service.context import Principal
+from service.domain.access import Role
 from tests.service.payloads import hotline
 
 
@@ -32,6 +34,12 @@ def test_a_city_snapshot_streams_in_chunks_and_keeps_its_shape(operator: TestCli
     assert [f["id"] for f in body["layers"]["incidents"]["features"]] == ids
     assert len(body["layers"]["communities"]["features"]) == 25 and body["last_event_id"] > 0
     assert body["layers"]["incidents"]["features"][0]["properties"]["sla"]
+
+    # Streamed as read: the body generator hands out the 8 cases in pieces of 3 (never one list in memory).
+    ctx = operator.app.state.context  # type: ignore[attr-defined]
+    viewer = Principal(key_id=0, name="wall", role=Role.VIEWER, channel=None)
+    pieces = list(snapshot_api._snapshot_body(ctx, viewer, [snapshot_api.SnapshotLayer.INCIDENTS], None))
+    assert [p.count(b'"type":"Feature"') for p in pieces if p.lstrip(b",").startswith(b'{"type":"Feature"')] == [3, 3, 2]
 
 
 def test_an_unknown_layer_is_a_422_naming_it_before_anything_is_streamed(operator: TestClient) -> None:
