@@ -6,16 +6,33 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from service import __version__
-from service.api import boundaries, channels, dispatch, errors, incidents, ogcapi, open311, stream, units, vocabulary
+from service.api import (
+    boundaries,
+    channels,
+    department,
+    dispatch,
+    errors,
+    incidents,
+    ogcapi,
+    open311,
+    stream,
+    units,
+    vocabulary,
+    workflow,
+)
 from service.api.limits import BodySizeLimit
 from service.context import ServiceContext
 from service.domain.clock import Clock
 from service.settings import Settings
+
+WEB = Path(__file__).resolve().parent / "web"  # pages served as plain files: no CDN, no build step
 
 DESCRIPTION = """
 GridCommand's command-center service: the street's record (communities, grids, micro-grids, zones,
@@ -68,6 +85,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     for module in (channels, incidents, dispatch, units, stream, open311, boundaries, ogcapi):
         app.include_router(module.router)
     app.include_router(vocabulary.router)
+    app.include_router(workflow.router)
+    app.include_router(department.router)
+    app.mount("/dept", StaticFiles(directory=WEB / "dept", html=True), name="dept")  # the department inbox
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")
     def health() -> dict[str, str]:

@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("role", choices=[r.value for r in Role])
     key.add_argument("--name", default="cli")
     key.add_argument("--channel", choices=[c.value for c in Channel], help="for a feed key: its channel")
+    key.add_argument("--department", help="for a department key: its line department, e.g. 城管 (inbox at /dept/)")
 
     args = parser.parse_args(argv)
     overrides = {"database_url": args.database_url, "data_dir": args.data_dir}
@@ -54,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     ctx = ServiceContext(settings)
     if args.command == "key":
         print(ctx.create_key(name=args.name, role=Role(args.role),
-                             channel=Channel(args.channel) if args.channel else None))
+                             channel=Channel(args.channel) if args.channel else None,
+                             department=args.department))
         return 0
     if args.command == "demo":
         _load_demo(ctx, args.seed)

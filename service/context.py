@@ -7,17 +7,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from service.domain.access import Role
-from service.domain.catalog import Channel
+from service.domain.catalog import DEPARTMENTS, Channel
 from service.domain.clock import Clock, SystemClock
 from service.domain.dedupe import RecentIndex
 from service.domain.errors import AccessDenied
+from service.domain.filing import FilingPolicy
 from service.domain.geography import Locator
-from service.domain.lifecycle import OPEN_STATUSES
+from service.domain.lifecycle import OPEN_STATUSES, CaseStatus
 from service.domain.sla import SlaPolicy
 from service.flows.dispatch import DispatchFlow, DispatchSettings
 from service.flows.fleet import FleetView
 from service.flows.intake import IntakeFlow
 from service.flows.watch import SlaSchedule
+from service.flows.workflow import WorkflowFlow
 from service.hub import EventHub
 from service.projector import Projector
 from service.settings import Settings
@@ -41,6 +43,7 @@ class Principal:
     name: str
     role: Role
     channel: str | None
+    department: str | None = None  # a department key: the line department it answers for
 
 
 class ServiceContext:
@@ -57,7 +60,9 @@ class ServiceContext:
             duplicate_window=timedelta(minutes=settings.duplicate_window_minutes),
             repeat_radius_m=settings.repeat_radius_m,
             repeat_window=timedelta(days=settings.repeat_window_days)))
-        sla = SlaPolicy.from_minutes(settings.sla_overrides, settings.sla_warn_fraction)
+        self.filing = FilingPolicy.from_settings(settings.filing_channels, settings.filing_categories,
+                                                 settings.reopen_window_days)
+        sla = SlaPolicy.from_minutes(settings.sla_overrides, settings.sla_warn_fraction, self.filing)
         self.fleet = FleetView(db=self.db)
         self.sla_schedule = SlaSchedule(policy=sla)
         self.keys: KeyCache[Principal] = KeyCache(seconds=KEY_CACHE_SECONDS, key_id=lambda p: p.key_id)
@@ -73,6 +78,8 @@ class ServiceContext:
                                          sla=sla, arrival_radius_m=settings.arrival_radius_m,
                                          stale_after=timedelta(minutes=settings.stale_after_minutes),
                                          track_retention=timedelta(days=settings.track_retention_days)))
+        self.workflow = WorkflowFlow(db=self.db, lifecycle=self.dispatch.lifecycle,
+                                     photos_dir=settings.data_dir / "photos", max_photo_bytes=settings.max_photo_bytes)
         self.lease = Lease(self.db, "watch")
         self._listening = threading.Event()
 
@@ -82,7 +89,8 @@ class ServiceContext:
         with self.db.read() as session:
             start_id = event_log.last_id(session)
             self.recent.load(incident_store.recent_since(session=session, since=horizon))
-            open_rows = incident_store.open_sla_rows(session=session, statuses=[s.value for s in OPEN_STATUSES])
+            open_rows = incident_store.open_sla_rows(session=session, statuses=[s.value for s in OPEN_STATUSES]
+                                                     + [CaseStatus.RESOLVED.value])  # verification clocks
         self.sla_schedule.load(open_rows, self.clock.now())
         self.fleet.reload()  # idempotent against the events after start_id that it may already show
         return start_id
@@ -112,13 +120,17 @@ class ServiceContext:
         if row is None:
             self.keys.forget(token)
             raise AccessDenied("unknown or revoked access key", authenticated=False)
-        principal = Principal(row.id, row.name, Role(row.role), row.channel)
+        principal = Principal(row.id, row.name, Role(row.role), row.channel, row.department)
         self.keys.put(token, principal)
         return principal
 
-    def create_key(self, *, name: str, role: Role, channel: Channel | None = None) -> str:
+    def create_key(self, *, name: str, role: Role, channel: Channel | None = None,
+                   department: str | None = None) -> str:
+        if department is not None and department not in DEPARTMENTS:
+            raise ValueError(f"unknown department {department!r}; known: {', '.join(DEPARTMENTS)}")
         with self.db.write() as session:
-            return key_store.create(session=session, name=name, role=role, channel=channel, now=self.clock.now())
+            return key_store.create(session=session, name=name, role=role, channel=channel, now=self.clock.now(),
+                                    department=department)
 
     def close(self) -> None:
         if self._listening.is_set():

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$",
                                     description="FULL: a 2xx survives power loss, not only a crash")
 
+    filing_channels: list[str] = Field(default_factory=lambda: ["citymgmt"],
+                                       description="Channels whose cases are filed (立案) before dispatch")
+    filing_categories: list[str] = Field(default_factory=list,
+                                         description="Categories filed before dispatch, from any channel")
+    reopen_window_days: float = Field(default=30.0, description="A reporter may reopen a closed case this long")
+    max_photo_bytes: int = Field(default=5 * 1024 * 1024, description="Largest photo accepted (JPEG, PNG, WebP)")
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'gridcommand.db'}"

@@ -13,6 +13,7 @@ class Role(StrEnum):
     TRAINER = "trainer"        # replays past days as exercises
     VIEWER = "viewer"          # watches the map
     FEED = "feed"              # one channel's gateway; posts to that channel only
+    DEPARTMENT = "department"  # one line department (条线部门): sees and answers its own cases only
 
 
 class Permission(StrEnum):
@@ -23,6 +24,7 @@ class Permission(StrEnum):
     REPLAY = "replay"
     SEE_PERSONAL_DATA = "see_personal_data"
     POST_POSITIONS = "post_positions"
+    ANSWER_CASES = "answer_cases"    # a department's inbox: accept, feed back, ask for time, send back
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -32,6 +34,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.TRAINER: frozenset({Permission.READ, Permission.REPLAY}),
     Role.VIEWER: frozenset({Permission.READ}),
     Role.FEED: frozenset({Permission.POST_CHANNEL, Permission.POST_POSITIONS}),
+    Role.DEPARTMENT: frozenset({Permission.ANSWER_CASES}),
 }
 
 

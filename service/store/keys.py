@@ -18,13 +18,16 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create(*, session: Session, name: str, role: Role, now: datetime, channel: Channel | None = None) -> str:
+def create(*, session: Session, name: str, role: Role, now: datetime, channel: Channel | None = None,
+           department: str | None = None) -> str:
     """Create a key; returns the token, which is not stored and cannot be shown again."""
     if (role is Role.FEED) != (channel is not None):
         raise ValueError("a feed key names exactly one channel; other roles name none")
+    if (role is Role.DEPARTMENT) != (department is not None):
+        raise ValueError("a department key names exactly one line department; other roles name none")
     token = "gc_" + secrets.token_urlsafe(24)
     session.add(ApiKeyRow(name=name, role=role.value, channel=channel.value if channel else None,
-                          token_sha256=_digest(token), created_at=now, revoked=False))
+                          token_sha256=_digest(token), created_at=now, revoked=False, department=department))
     return token
 
 

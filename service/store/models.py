@@ -209,6 +209,7 @@ class ApiKeyRow(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    department: Mapped[str | None] = mapped_column(String(32))  # a department key: the line department it answers for
 
 
 class SlaAnnouncementRow(Base):
@@ -221,3 +222,23 @@ class SlaAnnouncementRow(Base):
     clock: Mapped[str] = mapped_column(String(16), primary_key=True)
     level: Mapped[str] = mapped_column(String(16), primary_key=True)
     announced_at: Mapped[datetime]
+
+
+class CasePhotoRow(Base):
+    """A photo taken at a step of a case (handler feedback, verification): the file lives in the data
+    folder (photos/), the row says whose, which step, and what it is."""
+
+    __tablename__ = "case_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(80))
+    thumb_name: Mapped[str] = mapped_column(String(80))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
