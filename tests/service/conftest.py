@@ -21,6 +21,7 @@ class Keys:
     gis_editor: str
     trainer: str
     feeds: dict[Channel, str]
+    department: str = ""  # the 城管 department's key (role department)
 
     @property
     def gps(self) -> str:
@@ -38,7 +39,8 @@ def keys(ctx: ServiceContext) -> Keys:
         gis_editor=ctx.create_key(name="gis", role=Role.GIS_EDITOR),
         trainer=ctx.create_key(name="trainer", role=Role.TRAINER),
         feeds={ch: ctx.create_key(name=f"feed {ch}", role=Role.FEED, channel=ch)
-               for ch in Channel if ch is not Channel.OPERATOR})
+               for ch in Channel if ch is not Channel.OPERATOR},
+        department=ctx.create_key(name="城管 desk", role=Role.DEPARTMENT, department="城管"))
 
 
 @pytest.fixture

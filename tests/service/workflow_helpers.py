@@ -15,8 +15,9 @@ from tests.service import payloads
 LON, LAT = 120.1502, 30.1655
 
 
-def citymgmt_case(client: TestClient, op_key: str, case_no: str = "SZCG-WF-0001") -> dict[str, Any]:
-    r = client.post("/api/v1/channels/citymgmt", json=payloads.citymgmt(LON, LAT, case_no=case_no),
+def citymgmt_case(client: TestClient, op_key: str, case_no: str = "SZCG-WF-0001", *, place: int = 0) -> dict[str, Any]:
+    """A 数字城管 report; `place` n puts it n * ~300 m east (not a duplicate of the others)."""
+    r = client.post("/api/v1/channels/citymgmt", json=payloads.citymgmt(LON + 0.003 * place, LAT, case_no=case_no),
                     headers={"Authorization": f"Bearer {op_key}"})
     assert r.status_code == 201, r.text
     return r.json()["incident"]
