@@ -13,20 +13,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from service import __version__
-from service.api import (
-    boundaries,
-    channels,
-    department,
-    dispatch,
-    errors,
-    incidents,
-    ogcapi,
-    open311,
-    stream,
-    units,
-    vocabulary,
-    workflow,
-)
+from service.api import boundaries, channels, dispatch, errors, incidents, ogcapi, open311, stream, units, vocabulary
+from service.api import department as department_api
+from service.api import evaluation as evaluation_api
+from service.api import workflow as workflow_api
 from service.api.limits import BodySizeLimit
 from service.context import ServiceContext
 from service.domain.clock import Clock
@@ -85,8 +75,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     for module in (channels, incidents, dispatch, units, stream, open311, boundaries, ogcapi):
         app.include_router(module.router)
     app.include_router(vocabulary.router)
-    app.include_router(workflow.router)
-    app.include_router(department.router)
+    app.include_router(workflow_api.router)
+    app.include_router(department_api.router)
+    app.include_router(evaluation_api.router)
     app.mount("/dept", StaticFiles(directory=WEB / "dept", html=True), name="dept")  # the department inbox
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")
