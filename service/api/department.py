@@ -20,6 +20,7 @@ from service.api.stream import READ_LIMIT, _read
 from service.api.workflow import Photos, actor_of, read_uploads
 from service.context import Principal, ServiceContext
 from service.domain.access import Role
+from service.domain.catalog import CATEGORIES
 from service.domain.errors import AccessDenied, InvalidInput
 from service.domain.events import EventKind, LoggedEvent
 from service.domain.lifecycle import OPEN_STATUSES, Action, ActionRequest, CaseStatus
@@ -62,6 +63,12 @@ def _request(who: Principal, action: Action, version: int, note: str | None = No
                          department=who.department, **extra)
 
 
+def _shown(record: dict[str, Any], who: Principal, ctx: ServiceContext) -> dict[str, Any]:
+    """A case as the inbox shows it: masked like any non-operator's view, with the category's name."""
+    category = CATEGORIES.get(record.get("category") or "")
+    return {**present.incident(record, who, ctx), "category_name": category.name_zh if category else None}
+
+
 def _own(incident_id: int, who: Principal, ctx: ServiceContext) -> None:
     ctx.workflow.department_case(incident_id, who.department or "")
 
@@ -73,7 +80,7 @@ def cases(who: Department, ctx: ContextDep, open_only: bool = Query(True, alias=
     with ctx.db.read() as session:
         rows = workflow_store.department_cases(session=session, department=who.department or "", statuses=statuses,
                                                limit=limit)
-        items = [present.incident(incident_store.as_dict(r), who, ctx) for r in rows]
+        items = [_shown(incident_store.as_dict(r), who, ctx) for r in rows]
     return {"department": who.department, "items": items}
 
 
@@ -82,7 +89,7 @@ def case(incident_id: int, who: Department, ctx: ContextDep) -> dict[str, Any]:
     record = ctx.workflow.department_case(incident_id, who.department or "")
     with ctx.db.read() as session:
         steps = unit_store.history(session=session, incident_id=incident_id)
-    return {**present.incident(record, who, ctx), "history": steps, "photos": ctx.workflow.photos(incident_id)}
+    return {**_shown(record, who, ctx), "history": steps, "photos": ctx.workflow.photos(incident_id)}
 
 
 @router.post("/cases/{incident_id}/accept", summary="Accept the case (报到)")

@@ -38,7 +38,7 @@ function card(c) {
   const node = $("#case-template").content.firstElementChild.cloneNode(true);
   const mine = (c.departments || {})[department] || {};
   node.dataset.id = c.id;
-  $(".cat", node).textContent = "#" + c.id + " " + c.category;
+  $(".cat", node).textContent = "#" + c.id + " " + (c.category_name || c.category);
   const st = $(".status", node);
   st.textContent = mine.sent_back_at ? "已退回中心" : (STATUS[c.status] || c.status);
   st.classList.add(c.status);
