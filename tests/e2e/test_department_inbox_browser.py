@@ -70,8 +70,11 @@ def test_a_department_accepts_a_whistled_case_on_its_phone_and_reports_back_with
         card = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, f'article[data-id="{case["id"]}"]')))
         card.find_element(By.CSS_SELECTOR, "button.accept").click()
         wait.until(ec.text_to_be_present_in_element((By.ID, "message"), "已接收"))
+        # accepted: the card now offers feedback (it was re-drawn for the case's new version)
+        summary = wait.until(ec.visibility_of_element_located(
+            (By.CSS_SELECTOR, f'article[data-id="{case["id"]}"] .feedback summary')))
+        summary.click()
         card = browser.find_element(By.CSS_SELECTOR, f'article[data-id="{case["id"]}"]')
-        card.find_element(By.CSS_SELECTOR, ".feedback summary").click()
         card.find_element(By.CSS_SELECTOR, ".feedback-form input[type=file]").send_keys(str(photo))
         card.find_element(By.CSS_SELECTOR, ".feedback-form textarea").send_keys("井盖已更换，现场已清理")
         browser.save_screenshot(str(ARTIFACTS / "dept_inbox_feedback.png"))

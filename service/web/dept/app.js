@@ -28,16 +28,18 @@ async function call(path, options = {}) {
 }
 
 function render(items) {
+  // A card whose case has not changed is kept as it is: a half-written feedback survives other cases' news.
   const main = $("#cases");
-  main.replaceChildren();
+  const kept = new Map([...main.querySelectorAll("article.case")].map(n => [n.dataset.id + "@" + n.dataset.version, n]));
   if (!items.length) { main.innerHTML = '<p class="empty">暂无案件 No cases</p>'; return; }
-  for (const c of items) main.append(card(c));
+  main.replaceChildren(...items.map(c => kept.get(c.id + "@" + c.version) || card(c)));
 }
 
 function card(c) {
   const node = $("#case-template").content.firstElementChild.cloneNode(true);
   const mine = (c.departments || {})[department] || {};
   node.dataset.id = c.id;
+  node.dataset.version = c.version;
   $(".cat", node).textContent = "#" + c.id + " " + (c.category_name || c.category);
   const st = $(".status", node);
   st.textContent = mine.sent_back_at ? "已退回中心" : (STATUS[c.status] || c.status);
@@ -100,8 +102,8 @@ async function act(c, path, { method, json, body }, done) {
     if (json) { options.body = JSON.stringify(json); options.headers = { "Content-Type": "application/json" }; }
     else options.body = body;
     await call("/cases/" + c.id + path, options);
-    say(done, true);
     await refresh();
+    say(done, true);
   } catch (e) {
     say((e.status === 409 ? "案件已变化，请刷新 " : "") + e.message);
     if (e.status === 409) await refresh();
