@@ -79,7 +79,9 @@ class ServiceContext:
                                          stale_after=timedelta(minutes=settings.stale_after_minutes),
                                          track_retention=timedelta(days=settings.track_retention_days)))
         self.workflow = WorkflowFlow(db=self.db, lifecycle=self.dispatch.lifecycle,
-                                     photos_dir=settings.data_dir / "photos", max_photo_bytes=settings.max_photo_bytes)
+                                     photos_dir=settings.data_dir / "photos", max_photo_bytes=settings.max_photo_bytes,
+                                     repeat_radius_m=settings.repeat_radius_m)
+        self.intake.on_created = self.workflow.reopen_on_repeat
         self.lease = Lease(self.db, "watch")
         self._listening = threading.Event()
 

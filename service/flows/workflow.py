@@ -8,6 +8,7 @@ action removes the files it wrote.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Sequence
@@ -15,21 +16,76 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from service.domain.errors import InvalidInput, NotFound
-from service.domain.lifecycle import ActionRequest
+from service.domain.errors import Conflict, InvalidInput, NotFound
+from service.domain.filing import ClosedCase, RepeatFinder
+from service.domain.lifecycle import Action, ActionRequest
 from service.domain.photos import MAX_PHOTOS, CheckedPhoto, check_photo
 from service.flows.lifecycle import LifecycleFlow
 from service.store import incidents as incident_store
 from service.store import workflow as workflow_store
 from service.store.db import Database
 
+log = logging.getLogger(__name__)
+REPEAT_ACTOR = "system:repeat_complaint"
+
 
 class WorkflowFlow:
-    def __init__(self, *, db: Database, lifecycle: LifecycleFlow, photos_dir: Path, max_photo_bytes: int) -> None:
+    def __init__(self, *, db: Database, lifecycle: LifecycleFlow, photos_dir: Path, max_photo_bytes: int,
+                 repeat_radius_m: float = 50.0) -> None:
         self._db = db
         self._lifecycle = lifecycle
         self.photos_dir = photos_dir
         self._max_photo_bytes = max_photo_bytes
+        self._repeat_radius_m = repeat_radius_m
+
+    def reopen_on_repeat(self, incident_ids: Sequence[int]) -> list[int]:
+        """New reports that repeat a closed case (same category, within the repeat radius, within the
+        reopen window of its closing; or merged by intake into a case closed since) reopen it, and are
+        merged into it as duplicates. Returns the reopened cases. The reports are committed already: a
+        case someone else changed meanwhile is left as it is (logged), never a reason to fail the intake.
+        One read for the whole batch; nothing more when no case of the batch's categories was closed."""
+        window = self._lifecycle.filing.reopen_window
+        with self._db.read() as session:
+            reports = workflow_store.report_points(session=session, ids=incident_ids)
+            if not reports:
+                return []
+            closed_rows = workflow_store.closed_since(session=session, categories=sorted({r.category for r in reports}),
+                                                      since=min(r.received_at for r in reports) - window)
+        if not closed_rows:
+            return []
+        closed = [ClosedCase(r.id, r.category, r.lon, r.lat, datetime.fromisoformat(r.milestones["closed"]))
+                  for r in closed_rows if r.lon is not None and r.lat is not None and (r.milestones or {}).get("closed")]
+        by_id = {c.id: c for c in closed}
+        versions = {r.id: r.version for r in closed_rows}
+        finder = RepeatFinder(closed, radius_m=self._repeat_radius_m, window=window)
+        reopened: list[int] = []
+        for report in reports:
+            if report.duplicate_of is not None:  # intake merged it into a recent case: reopen that if closed
+                original = by_id.get(report.duplicate_of)
+                if original is None or not original.closed_at <= report.received_at <= original.closed_at + window:
+                    continue
+                target, merge = original, False
+            else:
+                found = finder.repeated(category=report.category, lon=report.lon, lat=report.lat,
+                                        arrived_at=report.received_at)
+                if found is None:
+                    continue
+                target, merge = found, True
+            try:
+                if target.id not in reopened:  # else an earlier report of this batch reopened it
+                    self._lifecycle.act(target.id, ActionRequest(
+                        action=Action.REOPEN, actor=REPEAT_ACTOR, version=versions[target.id],
+                        note=f"重复投诉 repeat complaint: case {report.id}", reason=f"repeat complaint {report.id}"))
+                if merge:
+                    self._lifecycle.act(report.id, ActionRequest(
+                        action=Action.MARK_DUPLICATE, actor=REPEAT_ACTOR, version=report.version,
+                        duplicate_of=target.id, note=f"repeats closed case {target.id}, reopened"))
+            except (Conflict, InvalidInput, NotFound) as exc:
+                log.warning("case %d repeats closed case %d but it was not reopened: %s", report.id, target.id, exc)
+                continue
+            if target.id not in reopened:
+                reopened.append(target.id)
+        return reopened
 
     def check_photos(self, uploads: Sequence[tuple[str, bytes]]) -> list[CheckedPhoto]:
         """(field name, bytes) of each upload -> the checked photos; InvalidInput names the bad one."""

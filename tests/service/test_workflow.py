@@ -261,3 +261,50 @@ def test_which_channels_and_categories_need_filing_is_configuration(tmp_path: Pa
                 "acknowledge", "cancel", "mark_duplicate", "file", "reject"]
     finally:
         context.close()
+
+
+def _close_via_verification(client: TestClient, op: dict[str, str], dept_key: dict[str, str], case: dict[str, Any],
+                            dept: str) -> dict[str, Any]:
+    case = act(client, op, act(client, op, case, "file"), "whistle", departments=[dept])
+    case = client.post(f"/api/v1/department/cases/{case['id']}/accept", json={"version": case["version"]},
+                       headers=dept_key).json()
+    case = client.post(f"/api/v1/department/cases/{case['id']}/feedback", headers=dept_key,
+                       data={"version": str(case["version"]), "note": "已处理"}).json()
+    return act(client, op, case, "verify", outcome="pass")
+
+
+def test_a_repeat_complaint_days_later_reopens_the_closed_case_and_is_merged_into_it(
+        client: TestClient, op: dict[str, str], chengguan: tuple[str, dict[str, str]]) -> None:
+    dept, dept_key = chengguan
+    first = client.post("/api/v1/channels/citymgmt", headers=op, json=payloads.citymgmt(
+        LON, LAT, case_no="SZCG-RP-1", reported_at=payloads.now_local(minutes_ago=3 * 60))).json()["incident"]
+    closed = _close_via_verification(client, op, dept_key, first, dept)
+    assert closed["status"] == "closed"
+    # hours later (past the duplicate window), the same cover at the same place is reported again
+    again = citymgmt_case(client, op["Authorization"][7:], "SZCG-RP-2")
+    # not a duplicate by time (intake left it alone): merged as a repeat complaint, already in the answer
+    assert again["duplicate_of"] == first["id"] and again["status"] == "duplicate"
+    assert [(h["action"], h["actor"]) for h in client.get(f"/api/v1/incidents/{again['id']}/history",
+                                                          headers=op).json()] == [
+        ("mark_duplicate", "system:repeat_complaint")]
+    reopened = client.get(f"/api/v1/incidents/{first['id']}", headers=op).json()
+    assert reopened["status"] == "returned" and reopened["milestones"]["reopened"]
+    merged = client.get(f"/api/v1/incidents/{again['id']}", headers=op).json()
+    assert merged["status"] == "duplicate" and merged["duplicate_of"] == first["id"]
+    history = client.get(f"/api/v1/incidents/{first['id']}/history", headers=op).json()
+    assert history[-1]["action"] == "reopen" and history[-1]["actor"] == "system:repeat_complaint"
+    # back with its department, which feeds back again
+    assert first["id"] in [c["id"] for c in client.get("/api/v1/department/cases", headers=dept_key).json()["items"]]
+
+
+def test_a_report_elsewhere_or_of_another_category_reopens_nothing(
+        client: TestClient, op: dict[str, str], chengguan: tuple[str, dict[str, str]]) -> None:
+    dept, dept_key = chengguan
+    first = client.post("/api/v1/channels/citymgmt", headers=op, json=payloads.citymgmt(
+        LON, LAT, case_no="SZCG-RP-3", reported_at=payloads.now_local(minutes_ago=3 * 60))).json()["incident"]
+    _close_via_verification(client, op, dept_key, first, dept)
+    citymgmt_case(client, op["Authorization"][7:], "SZCG-RP-4", place=1)  # ~300 m away
+    other = client.post("/api/v1/channels/citymgmt", headers=op, json=payloads.citymgmt(
+        LON, LAT, case_no="SZCG-RP-5", minor_code="17", component_id="3301080117000001")).json()["incident"]
+    assert other["category"] == "C0117"  # a street light at the same place
+    assert client.get(f"/api/v1/incidents/{first['id']}", headers=op).json()["status"] == "closed"
