@@ -16,6 +16,7 @@ from service import __version__
 from service.api import boundaries, channels, dispatch, errors, incidents, ogcapi, open311, stream, units, vocabulary
 from service.api import department as department_api
 from service.api import evaluation as evaluation_api
+from service.api import field as field_api
 from service.api import workflow as workflow_api
 from service.api.limits import BodySizeLimit
 from service.context import ServiceContext
@@ -78,7 +79,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(workflow_api.router)
     app.include_router(department_api.router)
     app.include_router(evaluation_api.router)
+    app.include_router(field_api.router)
     app.mount("/dept", StaticFiles(directory=WEB / "dept", html=True), name="dept")  # the department inbox
+    app.mount("/field", StaticFiles(directory=WEB / "field", html=True), name="field")  # field workers' PWA
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")
     def health() -> dict[str, str]:

@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("--name", default="cli")
     key.add_argument("--channel", choices=[c.value for c in Channel], help="for a feed key: its channel")
     key.add_argument("--department", help="for a department key: its line department, e.g. 城管 (inbox at /dept/)")
+    key.add_argument("--unit", type=int, help="for a field worker's key: its unit id (page at /field/)")
 
     args = parser.parse_args(argv)
     overrides = {"database_url": args.database_url, "data_dir": args.data_dir}
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "key":
         print(ctx.create_key(name=args.name, role=Role(args.role),
                              channel=Channel(args.channel) if args.channel else None,
-                             department=args.department))
+                             department=args.department, unit_id=args.unit))
         return 0
     if args.command == "demo":
         _load_demo(ctx, args.seed)

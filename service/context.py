@@ -28,6 +28,7 @@ from service.store import coordination, migrate
 from service.store import events as event_log
 from service.store import incidents as incident_store
 from service.store import keys as key_store
+from service.store import units as unit_store
 from service.store.coordination import Lease
 from service.store.db import Database
 from service.views import DuplicateIndexView, KeyCache, LocatorView
@@ -44,6 +45,7 @@ class Principal:
     role: Role
     channel: str | None
     department: str | None = None  # a department key: the line department it answers for
+    unit_id: int | None = None     # a field worker's key: the unit whose cases it works
 
 
 class ServiceContext:
@@ -122,17 +124,19 @@ class ServiceContext:
         if row is None:
             self.keys.forget(token)
             raise AccessDenied("unknown or revoked access key", authenticated=False)
-        principal = Principal(row.id, row.name, Role(row.role), row.channel, row.department)
+        principal = Principal(row.id, row.name, Role(row.role), row.channel, row.department, row.unit_id)
         self.keys.put(token, principal)
         return principal
 
     def create_key(self, *, name: str, role: Role, channel: Channel | None = None,
-                   department: str | None = None) -> str:
+                   department: str | None = None, unit_id: int | None = None) -> str:
         if department is not None and department not in DEPARTMENTS:
             raise ValueError(f"unknown department {department!r}; known: {', '.join(DEPARTMENTS)}")
         with self.db.write() as session:
+            if unit_id is not None and unit_store.get(session=session, unit_id=unit_id) is None:
+                raise ValueError(f"unit {unit_id} does not exist")
             return key_store.create(session=session, name=name, role=role, channel=channel, now=self.clock.now(),
-                                    department=department)
+                                    department=department, unit_id=unit_id)
 
     def close(self) -> None:
         if self._listening.is_set():

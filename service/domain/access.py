@@ -14,6 +14,7 @@ class Role(StrEnum):
     VIEWER = "viewer"          # watches the map
     FEED = "feed"              # one channel's gateway; posts to that channel only
     DEPARTMENT = "department"  # one line department (条线部门): sees and answers its own cases only
+    FIELD_WORKER = "field_worker"  # one unit's phone (grid worker, patrol, law enforcement): its assigned cases
 
 
 class Permission(StrEnum):
@@ -25,6 +26,7 @@ class Permission(StrEnum):
     SEE_PERSONAL_DATA = "see_personal_data"
     POST_POSITIONS = "post_positions"
     ANSWER_CASES = "answer_cases"    # a department's inbox: accept, feed back, ask for time, send back
+    FIELD_WORK = "field_work"        # a unit's own cases: en route, arrived, resolved with photos
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -35,6 +37,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset({Permission.READ}),
     Role.FEED: frozenset({Permission.POST_CHANNEL, Permission.POST_POSITIONS}),
     Role.DEPARTMENT: frozenset({Permission.ANSWER_CASES}),
+    Role.FIELD_WORKER: frozenset({Permission.FIELD_WORK}),
 }
 
 

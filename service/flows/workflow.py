@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 REPEAT_ACTOR = "system:repeat_complaint"
 
 
+class _AnsweredMeanwhile(Exception):
+    pass
+
+
 class WorkflowFlow:
     def __init__(self, *, db: Database, lifecycle: LifecycleFlow, photos_dir: Path, max_photo_bytes: int,
                  repeat_radius_m: float = 50.0) -> None:
@@ -100,20 +104,28 @@ class WorkflowFlow:
         written = [self._write(p) for p in photos]
 
         def record(session: Any, case_id: int, now: datetime) -> dict[str, Any]:
-            rows = [workflow_store.add_photo(session=session, incident_id=case_id, action=request.action.value,
-                                             actor=request.actor, department=request.department,
-                                             file_name=name, thumb_name=thumb, content_type=p.content_type,
-                                             size_bytes=len(p.data), width=p.width, height=p.height, at=now)
-                    for p, (name, thumb) in zip(photos, written, strict=True)]
-            return {"photos": [workflow_store.photo_record(r) for r in rows]}
+            return self._record_photos(session, case_id, now, request, photos, written)
 
         try:
             return self._lifecycle.act(incident_id, request, also=record)
         except BaseException:
-            for name, thumb in written:
-                for n in (name, thumb):
-                    (self.photos_dir / n).unlink(missing_ok=True)
+            self._remove(written)
             raise
+
+    @staticmethod
+    def _record_photos(session: Any, case_id: int, now: datetime, request: ActionRequest,
+                       photos: Sequence[CheckedPhoto], written: Sequence[tuple[str, str]]) -> dict[str, Any]:
+        rows = [workflow_store.add_photo(session=session, incident_id=case_id, action=request.action.value,
+                                         actor=request.actor, department=request.department,
+                                         file_name=name, thumb_name=thumb, content_type=p.content_type,
+                                         size_bytes=len(p.data), width=p.width, height=p.height, at=now)
+                for p, (name, thumb) in zip(photos, written, strict=True)]
+        return {"photos": [workflow_store.photo_record(r) for r in rows]}
+
+    def _remove(self, written: Sequence[tuple[str, str]]) -> None:
+        for name, thumb in written:
+            for n in (name, thumb):
+                (self.photos_dir / n).unlink(missing_ok=True)
 
     def _write(self, photo: CheckedPhoto) -> tuple[str, str]:
         self.photos_dir.mkdir(parents=True, exist_ok=True)
@@ -130,6 +142,51 @@ class WorkflowFlow:
         finally:
             os.close(directory)
         return names
+
+    def field_act(self, *, unit_id: int, key_id: int, incident_id: int, request: ActionRequest,
+                  idempotency_key: str | None, photos: Sequence[CheckedPhoto] = ()) -> dict[str, Any]:
+        """A field worker's action on a case its unit is assigned to, at the case's current version (the
+        phone's intent does not depend on what it last saw). With an idempotency key, the first answer is
+        kept in the action's transaction; a replay of the key gets that answer and acts no more."""
+        scoped = f"{key_id}:{idempotency_key}" if idempotency_key else None
+        with self._db.read() as session:
+            if scoped is not None:
+                earlier = workflow_store.idempotent_answer(session=session, key=scoped)
+                if earlier is not None:
+                    return {**earlier.response, "replayed": True}
+            row = incident_store.get(session=session, incident_id=incident_id)
+            if row is None or row.assigned_unit != unit_id:
+                raise NotFound(f"incident {incident_id} is not assigned to your unit")
+            version = row.version
+        request = ActionRequest(**{**request.__dict__, "version": version})
+        written = [self._write(p) for p in photos]
+
+        def record(session: Any, case_id: int, now: datetime) -> dict[str, Any]:
+            extra = self._record_photos(session, case_id, now, request, photos, written) if photos else {}
+            if scoped is not None and not workflow_store.remember_answer(
+                    session=session, key=scoped, key_id=key_id, incident_id=case_id, action=request.action.value,
+                    response={"incident_id": case_id, "action": request.action.value}, at=now):
+                raise _AnsweredMeanwhile  # rolls this action back: the same key, sent twice at once, acted once
+            return extra
+
+        try:
+            record_out = self._lifecycle.act(incident_id, request, also=record)
+        except _AnsweredMeanwhile:
+            self._remove(written)
+            with self._db.read() as session:
+                earlier = workflow_store.idempotent_answer(session=session, key=scoped or "")
+            if earlier is None:
+                raise
+            return {**earlier.response, "replayed": True}
+        except BaseException:
+            self._remove(written)
+            raise
+        return {"incident_id": incident_id, "action": request.action.value, "replayed": False, "incident": record_out}
+
+    def field_cases(self, unit_id: int, statuses: Sequence[str]) -> list[dict[str, Any]]:
+        with self._db.read() as session:
+            return [incident_store.as_dict(r) for r in workflow_store.unit_cases(session=session, unit_id=unit_id,
+                                                                                statuses=statuses)]
 
     def department_case(self, incident_id: int, department: str) -> dict[str, Any]:
         """The case if this department was whistled in on it; otherwise it does not exist for them."""

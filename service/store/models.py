@@ -210,6 +210,7 @@ class ApiKeyRow(Base):
     created_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     department: Mapped[str | None] = mapped_column(String(32))  # a department key: the line department it answers for
+    unit_id: Mapped[int | None] = mapped_column(Integer)  # a field worker's key: the unit whose cases it works
 
 
 class SlaAnnouncementRow(Base):
@@ -241,4 +242,18 @@ class CasePhotoRow(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+
+
+class IdempotencyRow(Base):
+    """An action sent with an idempotency key (a phone replaying its offline queue): the answer it got,
+    written in the action's own transaction, so a replay is answered the same and acts once."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key_id: Mapped[int] = mapped_column(Integer)
+    incident_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    response: Mapped[dict[str, Any]]
     at: Mapped[datetime]

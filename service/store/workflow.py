@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service.domain.lifecycle import CaseStatus
-from service.store.models import CaseActionRow, CasePhotoRow, IncidentRow
+from service.store.models import CaseActionRow, CasePhotoRow, IdempotencyRow, IncidentRow
 
 _CHUNK = 400  # ids per IN (...): under SQLite's bound-parameter limit
 
@@ -84,3 +85,25 @@ def closed_since(*, session: Session, categories: Sequence[str], since: datetime
         IncidentRow.version).where(IncidentRow.status == CaseStatus.CLOSED.value,
                                    IncidentRow.category.in_(list(categories)), IncidentRow.updated_at >= since)))
 
+
+
+def unit_cases(*, session: Session, unit_id: int, statuses: Sequence[str], limit: int = 100) -> list[IncidentRow]:
+    """The cases a unit is assigned to, in these statuses, newest first."""
+    return list(session.scalars(select(IncidentRow).where(IncidentRow.assigned_unit == unit_id,
+                                                          IncidentRow.status.in_(list(statuses)))
+                                .order_by(IncidentRow.id.desc()).limit(limit)))
+
+
+def idempotent_answer(*, session: Session, key: str) -> IdempotencyRow | None:
+    return session.get(IdempotencyRow, key)
+
+
+def remember_answer(*, session: Session, key: str, key_id: int, incident_id: int, action: str,
+                    response: dict[str, Any], at: datetime) -> bool:
+    """Keep the answer to an idempotency key; False when the key was answered already (by anyone)."""
+    table = IdempotencyRow.__table__
+    values = {"key": key, "key_id": key_id, "incident_id": incident_id, "action": action, "response": response,
+              "at": at}
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement: Any = insert(table).values(**values).on_conflict_do_nothing()  # type: ignore[arg-type]
+    return session.execute(statement.returning(table.c.key)).first() is not None

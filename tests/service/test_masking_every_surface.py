@@ -33,11 +33,11 @@ MASKED = ("138****2345", "陈**")
 # GET routes that are not read surfaces: Traccar Client's positions (the OsmAnd protocol uses GET to write)
 # and the API's own documentation.
 NOT_READ_SURFACES = {"/osmand", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/health"}
-STREAMING = {"/api/v1/stream", "/api/v1/department/stream"}  # read below, event by event
+STREAMING = {"/api/v1/stream", "/api/v1/department/stream", "/api/v1/field/stream"}  # read below, event by event
 # Keys that reach only their own things: elsewhere they get 403 (a feed key everywhere, a department key
 # outside its inbox), and every other role gets 403 on a department's inbox.
-RESTRICTED_ROLES = {Role.FEED, Role.DEPARTMENT}
-DEPARTMENT_ONLY = "/api/v1/department/"
+RESTRICTED_ROLES = {Role.FEED, Role.DEPARTMENT, Role.FIELD_WORKER}
+DEPARTMENT_ONLY = ("/api/v1/department/", "/api/v1/field/")
 # Surfaces that must show the operator the reporter's data (else the masking check would prove nothing).
 # Open311's requests carry no personal fields at all (GeoReport v2 GET requests has none): checked, not listed.
 MUST_SHOW_OPERATOR = {"/api/v1/incidents/{incident_id}", "/api/v1/incidents", "/api/v1/snapshot",
@@ -62,6 +62,7 @@ def key_for(keys: Keys, role: Role) -> list[tuple[str, str]]:
         # a feed key of the channel residents report through, and of the GPS gateway
         Role.FEED: [(f"feed:{ch.value}", keys.feeds[ch]) for ch in (Channel.OPEN311, Channel.GPS_GATEWAY)],
         Role.DEPARTMENT: [("department:城管", keys.department)],
+        Role.FIELD_WORKER: [("field_worker", keys.field)],
     }
     assert role in by_role, f"a new role {role}: add its key here so every surface is checked for it"
     return by_role[role]
@@ -239,4 +240,25 @@ def test_the_department_stream_masks_reporters(stream_app: FastAPI, ctx: Service
         assert status == 200
         event = parse_events(text)[0]["data"]
         assert event["payload"]["id"] == case["id"] and event["payload"]["departments"]
+        assert CALLER_PHONE not in text and "建国" not in text and all(m in text for m in MASKED)
+
+
+def test_the_field_stream_masks_reporters(stream_app: FastAPI, ctx: ServiceContext, keys: Keys) -> None:
+    """A field worker sees the caller of a case its unit is sent to, masked."""
+    from service.store import events as event_log
+
+    with ctx.db.read() as session:
+        before = event_log.last_id(session)
+    with TestClient(stream_app) as client:
+        op = keys.auth(keys.operator)
+        case = client.post("/api/v1/channels/police110", json=payloads.police110(120.1502, 30.1655), headers=op).json()
+        r = client.post(f"/api/v1/incidents/{case['id']}/actions", headers=op,
+                        json={"action": "dispatch", "version": case["incident"]["version"], "unit_id": keys.field_unit})
+        assert r.status_code == 200, r.text
+        status, text = client.portal.call(  # type: ignore[union-attr]
+            lambda: read_stream(stream_app, keys.auth(keys.field), query=f"after={before}",
+                                path="/api/v1/field/stream", until=lambda body: bool(parse_events(body))))
+        assert status == 200
+        event = parse_events(text)[0]["data"]
+        assert event["payload"]["id"] == case["id"] and event["payload"]["assigned_unit"] == keys.field_unit
         assert CALLER_PHONE not in text and "建国" not in text and all(m in text for m in MASKED)
