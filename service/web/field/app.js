@@ -5,6 +5,7 @@
 "use strict";
 const API = "/api/v1/field";
 const QUEUE = "gc_field_queue";
+const CASES = "gc_field_cases";
 const STATUS = { dispatched: "已派遣", en_route: "在途", on_scene: "已到场", resolved: "待核查", returned: "已退回重办",
   acknowledged: "已接收", filed: "已立案", received: "待受理" };
 let key = new URLSearchParams(location.search).get("key") || localStorage.getItem("gc_field_key") || "";
@@ -122,7 +123,8 @@ async function flush() {
       if (r.status >= 500 || r.status === 401 || r.status === 403) return;  // kept until the service (or key) is back
       saveQueue(queue().filter(x => x.id !== item.id));
       if (r.ok) say(item.label + " 已发送 sent", true);
-      else { const b = await r.json().catch(() => ({})); say(item.label + ": " + ((b.error && b.error.message) || r.status)); }
+      else if (r.status === 404) say(item.label + ": 任务已不属于本单位 no longer this unit's case");
+      else if (r.status !== 404) { const b = await r.json().catch(() => ({})); say(item.label + ": " + ((b.error && b.error.message) || r.status)); }
     }
     await refresh();
   } finally { flushing = false; }
@@ -131,7 +133,16 @@ async function flush() {
 function setNet(online) { $("#net").className = "net" + (online ? " online" : ""); }
 
 async function refresh() {
-  const data = await getJSON("/cases");
+  let data;
+  try {
+    data = await getJSON("/cases");
+    localStorage.setItem(CASES, JSON.stringify(data));
+  } catch (e) {  // no network: the last known list, with the steps still waiting marked on it
+    data = JSON.parse(localStorage.getItem(CASES) || "null");
+    if (e.status || !data) throw e;
+    setNet(false);
+    say("离线：显示上次的任务 Offline: last known cases");
+  }
   unit = data.unit;
   $("#unit").textContent = unit ? unit.callsign + " " + unit.name : "";
   render(data.items);
