@@ -43,6 +43,7 @@ async def _watch(ctx: ServiceContext) -> None:
         try:
             if await run_in_threadpool(ctx.lease.held):
                 await run_in_threadpool(ctx.dispatch.watch)
+                await run_in_threadpool(ctx.notifier.run_once)  # outbound notifications, with retries
             else:  # keep the schedule current, to take over the watch at any moment
                 await run_in_threadpool(ctx.sla_schedule.settle)
                 if passes % 3600 == 0:

@@ -18,6 +18,7 @@ from service.domain.sla import SlaPolicy
 from service.flows.dispatch import DispatchFlow, DispatchSettings
 from service.flows.fleet import FleetView
 from service.flows.intake import IntakeFlow
+from service.flows.notify import NotifyJob, NotifySettings
 from service.flows.watch import SlaSchedule
 from service.flows.workflow import WorkflowFlow
 from service.hub import EventHub
@@ -84,6 +85,9 @@ class ServiceContext:
                                      photos_dir=settings.data_dir / "photos", max_photo_bytes=settings.max_photo_bytes,
                                      repeat_radius_m=settings.repeat_radius_m)
         self.intake.on_created = self.workflow.reopen_on_repeat
+        self.notifier = NotifyJob(db=self.db, clock=self.clock, settings=NotifySettings(
+            webhooks=settings.notify_webhooks, retry_base_seconds=settings.notify_retry_seconds))
+        self.notifier.start_here()
         self.lease = Lease(self.db, "watch")
         self._listening = threading.Event()
 

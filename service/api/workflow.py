@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,7 +16,9 @@ from service.context import Principal, ServiceContext
 from service.domain.access import Permission, Role, allows
 from service.domain.errors import AccessDenied, NotFound
 from service.domain.lifecycle import Action, ActionRequest, VerifyOutcome
+from service.domain.notify import DeliveryStatus
 from service.store import incidents as incident_store
+from service.store import notifications as notification_store
 
 router = APIRouter(prefix="/api/v1", tags=["workflow"])
 
@@ -111,3 +113,13 @@ def photo_thumbnail(photo_id: int, who: PrincipalDep, ctx: ContextDep) -> FileRe
     return _photo(photo_id, who, ctx, thumbnail=True)
 
 
+
+
+@router.get("/notifications", summary="Outbound notifications and what became of them, newest first",
+            description="Each assignment, whistle, return, send-back and SLA breach, to whom, through which "
+                        "configured webhook (settings notify_webhooks; not shown), sent or failed after retries.")
+def notifications(who: Reader, ctx: ContextDep, incident_id: int | None = None,
+                  status: DeliveryStatus | None = None, limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
+    with ctx.db.read() as session:
+        return notification_store.listing(session=session, incident_id=incident_id,
+                                          status=status.value if status else None, limit=limit)

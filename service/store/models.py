@@ -257,3 +257,34 @@ class IdempotencyRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     response: Mapped[dict[str, Any]]
     at: Mapped[datetime]
+
+
+class NotificationRow(Base):
+    """An outbound notification and what became of it: the record of what was sent, to whom, when."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("event_id", "recipient", "kind", name="uq_notification_event_recipient"),
+                      Index("ix_notification_status_next", "status", "next_attempt_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(64))
+    incident_id: Mapped[int] = mapped_column(Integer, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    target: Mapped[str | None] = mapped_column(String(512))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class NotifyCursorRow(Base):
+    """How far along the event log the notifier has read (one row)."""
+
+    __tablename__ = "notify_cursor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(Integer)
