@@ -308,3 +308,49 @@ def test_a_report_elsewhere_or_of_another_category_reopens_nothing(
         LON, LAT, case_no="SZCG-RP-5", minor_code="17", component_id="3301080117000001")).json()["incident"]
     assert other["category"] == "C0117"  # a street light at the same place
     assert client.get(f"/api/v1/incidents/{first['id']}", headers=op).json()["status"] == "closed"
+
+
+def test_stage_clocks_warn_and_breach_on_the_stream_and_a_breach_is_notified_to_the_center(
+        settings: Any) -> None:
+    """Filing within 10 minutes, dispatch within 30 of filing: the watch announces each stage's breach."""
+    from sqlalchemy import select
+
+    from service.domain.catalog import Channel as Ch
+    from service.domain.clock import ManualClock
+    from service.domain.incident import IncidentDraft
+    from service.store.models import EventRow, NotificationRow
+
+    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
+    ctx = ServiceContext(settings, clock=clock)
+    try:
+        draft = IncidentDraft(Ch.CITY_MANAGEMENT, "SZCG-SLA-1", clock.now(), "C0103", "雨水井盖破损", LON, LAT)
+        case_id = ctx.intake.ingest([draft])[0].id
+        assert case_id is not None
+
+        def announced() -> list[tuple[str, str]]:
+            with ctx.db.read() as session:
+                return [(r.kind, r.payload["clock"]) for r in session.scalars(
+                    select(EventRow).where(EventRow.kind.like("sla.%")).order_by(EventRow.id))
+                    if r.payload["clock"] in ("filing", "dispatch", "handling", "verification")]
+
+        clock.advance(timedelta(minutes=8, seconds=1))
+        ctx.dispatch.watch()
+        assert announced() == [("sla.warning", "filing")]
+        clock.advance(timedelta(minutes=2))
+        ctx.dispatch.watch()
+        assert announced()[-1] == ("sla.breached", "filing")
+        version = ctx.dispatch.lifecycle.act(case_id, ActionRequest(Action.FILE, "operator:op", 1))["version"]
+        assert version == 2
+        clock.advance(timedelta(minutes=25))  # 80 % of 30
+        ctx.dispatch.watch()
+        clock.advance(timedelta(minutes=6))
+        ctx.dispatch.watch()
+        assert announced()[-2:] == [("sla.warning", "dispatch"), ("sla.breached", "dispatch")]
+        ctx.notifier.run_once()
+        with ctx.db.read() as session:
+            breaches = [(n.kind, n.recipient, n.status, n.text) for n in session.scalars(select(NotificationRow))]
+        # every breach (the response clocks' too) is told to the center; no webhook is set here, so recorded only
+        assert {b[:3] for b in breaches} == {("breached", "center", "no_route")}
+        assert sum(" filing " in b[3] for b in breaches) == sum(" dispatch " in b[3] for b in breaches) == 1
+    finally:
+        ctx.close()
