@@ -37,7 +37,7 @@ class EventKind(Enum):
     SLA_BREACHED = "sla.breached"
 
 
-OPEN_STATUSES = ("received", "acknowledged", "dispatched", "en_route", "on_scene")
+OPEN_STATUSES = ("received", "acknowledged", "dispatched", "en_route", "on_scene", "filed", "returned")
 
 
 @unique

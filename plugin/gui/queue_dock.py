@@ -28,6 +28,7 @@ from ..core.definitions import OPEN_STATUSES
 from ..core.dispatcher import Dispatcher
 from ..core.i18n import tr
 from ..core.queue_model import CATEGORY_NAMES, ID_ROLE, IncidentQueueModel, QueueFilter
+from .case_steps import CaseSteps
 
 CHANNELS = ("", "police110", "hotline12345", "citymgmt", "open311", "onlinehelp", "operator")
 
@@ -64,6 +65,8 @@ class QueueDock(QDockWidget):
         self.units.itemDoubleClicked.connect(lambda item: (dispatcher.pick_unit(item.data(Qt.UserRole)),
                                                            dispatcher.assign()))
         layout.addWidget(self.units, 2)
+        self.steps = CaseSteps(dispatcher, body)  # the case's steps and photos (workflow)
+        layout.addWidget(self.steps, 2)
         buttons = QHBoxLayout()
         self.acknowledge_button = QPushButton(tr("Acknowledge (A)"), body)
         self.acknowledge_button.clicked.connect(lambda: dispatcher.act("acknowledge"))

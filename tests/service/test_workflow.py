@@ -354,3 +354,11 @@ def test_stage_clocks_warn_and_breach_on_the_stream_and_a_breach_is_notified_to_
         assert sum(" filing " in b[3] for b in breaches) == sum(" dispatch " in b[3] for b in breaches) == 1
     finally:
         ctx.close()
+
+
+def test_the_plugin_counts_the_same_statuses_as_open_as_the_service() -> None:
+    """A filed or returned case stays on the operator's map and queue (the plugin keeps its own copy)."""
+    from plugin.core.definitions import OPEN_STATUSES as PLUGIN_OPEN
+    from service.domain.lifecycle import OPEN_STATUSES
+
+    assert set(PLUGIN_OPEN) == {s.value for s in OPEN_STATUSES}
