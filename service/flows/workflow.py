@@ -12,6 +12,7 @@ import logging
 import os
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,21 @@ log = logging.getLogger(__name__)
 REPEAT_ACTOR = "system:repeat_complaint"
 
 
+@dataclass(frozen=True)
+class _Report:
+    id: int
+    category: str
+    lon: float
+    lat: float
+    received_at: datetime
+    duplicate_of: int | None
+    version: int
+
+
+def _time(value: datetime | str) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
 class _AnsweredMeanwhile(Exception):
     pass
 
@@ -42,17 +58,18 @@ class WorkflowFlow:
         self._max_photo_bytes = max_photo_bytes
         self._repeat_radius_m = repeat_radius_m
 
-    def reopen_on_repeat(self, incident_ids: Sequence[int]) -> list[int]:
-        """New reports that repeat a closed case (same category, within the repeat radius, within the
-        reopen window of its closing; or merged by intake into a case closed since) reopen it, and are
-        merged into it as duplicates. Returns the reopened cases. The reports are committed already: a
-        case someone else changed meanwhile is left as it is (logged), never a reason to fail the intake.
-        One read for the whole batch; nothing more when no case of the batch's categories was closed."""
+    def reopen_on_repeat(self, created: Sequence[dict[str, Any]]) -> list[int]:
+        """New reports (their records, as intake made them) that repeat a closed case (same category, within
+        the repeat radius, within the reopen window of its closing; or merged by intake into a case closed
+        since) reopen it, and are merged into it as duplicates. Returns the reopened cases. The reports are
+        committed already: a case someone else changed meanwhile is left as it is (logged), never a reason
+        to fail the intake. One read for the whole batch; nothing more when no case of its categories closed."""
         window = self._lifecycle.filing.reopen_window
+        reports = [_Report(int(r["id"]), r["category"], r["lon"], r["lat"], _time(r["received_at"]), r.get("duplicate_of"),
+                           int(r["version"])) for r in created if r.get("lon") is not None and r.get("lat") is not None]
+        if not reports:
+            return []
         with self._db.read() as session:
-            reports = workflow_store.report_points(session=session, ids=incident_ids)
-            if not reports:
-                return []
             closed_rows = workflow_store.closed_since(session=session, categories=sorted({r.category for r in reports}),
                                                       since=min(r.received_at for r in reports) - window)
         if not closed_rows:

@@ -13,8 +13,6 @@ from sqlalchemy.orm import Session
 from service.domain.lifecycle import CaseStatus
 from service.store.models import CaseActionRow, CasePhotoRow, IdempotencyRow, IncidentRow
 
-_CHUNK = 400  # ids per IN (...): under SQLite's bound-parameter limit
-
 
 def _whistled_in(session: Session, department: str) -> ColumnElement[bool]:
     """Cases whose `departments` map has this department (JSON member test, per dialect)."""
@@ -65,17 +63,6 @@ def photo_record(r: CasePhotoRow) -> dict[str, Any]:
             "department": r.department, "content_type": r.content_type, "size_bytes": r.size_bytes,
             "width": r.width, "height": r.height, "at": r.at.isoformat(),
             "url": f"/api/v1/photos/{r.id}", "thumbnail_url": f"/api/v1/photos/{r.id}/thumbnail"}
-
-
-def report_points(*, session: Session, ids: Sequence[int]) -> list[Any]:
-    """What matching a new report against closed cases needs: id, category, place, arrival, merge, version."""
-    out: list[Any] = []
-    for start in range(0, len(ids), _CHUNK):
-        out.extend(session.execute(select(
-            IncidentRow.id, IncidentRow.category, IncidentRow.lon, IncidentRow.lat, IncidentRow.received_at,
-            IncidentRow.duplicate_of, IncidentRow.version).where(IncidentRow.id.in_(list(ids[start:start + _CHUNK])),
-                                                                IncidentRow.lon.is_not(None))))
-    return out
 
 
 def closed_since(*, session: Session, categories: Sequence[str], since: datetime) -> list[Any]:
