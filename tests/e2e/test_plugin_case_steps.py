@@ -57,3 +57,20 @@ def test_the_case_panel_shows_each_step_and_the_feedback_photo(plugin: Any, serv
     finally:
         op.close()
         desk.close()
+
+
+def test_the_evaluation_table_shows_each_department_s_rates(plugin: Any, service: ServiceProcess, qtbot: Any) -> None:
+    connect(plugin, service, qtbot)
+    with httpx.Client(base_url=service.base, headers={"Authorization": f"Bearer {service.operator_key}"},
+                      timeout=10) as op:
+        case = op.post("/api/v1/channels/citymgmt", json=payloads.citymgmt(120.1502, 30.1655)).json()["incident"]
+        case = op.post(f"/api/v1/incidents/{case['id']}/actions", json={"action": "file", "version": 1}).json()
+        op.post(f"/api/v1/incidents/{case['id']}/actions",
+                json={"action": "whistle", "version": case["version"], "departments": ["城管"]}).raise_for_status()
+    dock = plugin.evaluation
+    dock.refresh()
+    qtbot.waitUntil(lambda: dock.table.rowCount() == 1, timeout=10000)
+    assert dock.table.item(0, 0).text().startswith("城管") and dock.table.item(0, 1).text() == "1"
+    assert dock.table.item(0, 3).text() == "0%" and dock.table.item(0, 2).text() == "—"  # not handled yet
+    dock.subject.setCurrentIndex(1)  # per grid
+    qtbot.waitUntil(lambda: dock.rows and dock.rows[0]["subject"] == "grid", timeout=10000)
