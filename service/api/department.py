@@ -4,27 +4,20 @@ department's case does not exist for it (404). The phone page at /dept/ uses the
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-import orjson
-from fastapi import APIRouter, Depends, Form, Header, Query, Request
+from fastapi import APIRouter, Depends, Form, Header, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from service.api import present
 from service.api.deps import ContextDep, PrincipalDep
-from service.api.stream import READ_LIMIT, _read
+from service.api.scoped import STREAM_RESPONSES, shown, stream_response
 from service.api.workflow import Photos, actor_of, read_uploads
 from service.context import Principal, ServiceContext
 from service.domain.access import Role
-from service.domain.catalog import CATEGORIES
-from service.domain.errors import AccessDenied, InvalidInput
-from service.domain.events import EventKind, LoggedEvent
+from service.domain.errors import AccessDenied
 from service.domain.lifecycle import OPEN_STATUSES, Action, ActionRequest, CaseStatus
-from service.domain.records import event_record
 from service.store import incidents as incident_store
 from service.store import units as unit_store
 from service.store import workflow as workflow_store
@@ -63,12 +56,6 @@ def _request(who: Principal, action: Action, version: int, note: str | None = No
                          department=who.department, **extra)
 
 
-def _shown(record: dict[str, Any], who: Principal, ctx: ServiceContext) -> dict[str, Any]:
-    """A case as the inbox shows it: masked like any non-operator's view, with the category's name."""
-    category = CATEGORIES.get(record.get("category") or "")
-    return {**present.incident(record, who, ctx), "category_name": category.name_zh if category else None}
-
-
 def _own(incident_id: int, who: Principal, ctx: ServiceContext) -> None:
     ctx.workflow.department_case(incident_id, who.department or "")
 
@@ -80,7 +67,7 @@ def cases(who: Department, ctx: ContextDep, open_only: bool = Query(True, alias=
     with ctx.db.read() as session:
         rows = workflow_store.department_cases(session=session, department=who.department or "", statuses=statuses,
                                                limit=limit)
-        items = [_shown(incident_store.as_dict(r), who, ctx) for r in rows]
+        items = [shown(incident_store.as_dict(r), who, ctx) for r in rows]
     return {"department": who.department, "items": items}
 
 
@@ -89,7 +76,7 @@ def case(incident_id: int, who: Department, ctx: ContextDep) -> dict[str, Any]:
     record = ctx.workflow.department_case(incident_id, who.department or "")
     with ctx.db.read() as session:
         steps = unit_store.history(session=session, incident_id=incident_id)
-    return {**_shown(record, who, ctx), "history": steps, "photos": ctx.workflow.photos(incident_id)}
+    return {**shown(record, who, ctx), "history": steps, "photos": ctx.workflow.photos(incident_id)}
 
 
 @router.post("/cases/{incident_id}/accept", summary="Accept the case (报到)")
@@ -126,53 +113,12 @@ def send_back(incident_id: int, body: SendBackBody, who: Department, ctx: Contex
 
 
 # --- the live inbox -------------------------------------------------------------------------------
-INCIDENT_EVENTS = frozenset({EventKind.INCIDENT_CREATED.value, EventKind.INCIDENT_UPDATED.value})
-
-
-def _mine(event: LoggedEvent, department: str) -> bool:
-    return event.kind in INCIDENT_EVENTS and department in (event.payload.get("departments") or {})
-
-
-def _encode(events: list[LoggedEvent], who: Principal, ctx: ServiceContext) -> bytes:
-    return b"".join(b"id: %d\nevent: %s\ndata: %s\n\n" % (
-        e.id, e.kind.encode(), orjson.dumps(event_record(e, present.incident(e.payload, who, ctx))))
-        for e in events)
-
-
 @router.get("/stream", summary="This department's cases, live, as Server-Sent Events",
             description="Every change to a case this department is whistled in on (incident.created / "
                         "incident.updated, reporters masked). Resume with Last-Event-ID or ?after=.",
-            response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {"example":
-                       'id: 42\nevent: incident.updated\ndata: {"id": 42, "kind": "incident.updated", ...}\n\n'}}}})
-async def stream(request: Request, who: Department, ctx: ContextDep,
-                 last_event_id: str | None = Header(None, alias="Last-Event-ID"),
+            response_class=StreamingResponse, responses=STREAM_RESPONSES)
+async def stream(who: Department, ctx: ContextDep, last_event_id: str | None = Header(None, alias="Last-Event-ID"),
                  after: int | None = Query(None, ge=0, description="Start after this event id")) -> StreamingResponse:
-    if last_event_id is not None and not last_event_id.strip().isdigit():
-        raise InvalidInput.one("Last-Event-ID", f"{last_event_id!r} is not an event id")
-    start = int(last_event_id) if last_event_id is not None else after if after is not None else ctx.hub.last_id
-    return StreamingResponse(_tail(ctx, who, start), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-
-
-async def _tail(ctx: ServiceContext, who: Principal, last: int) -> AsyncIterator[bytes]:
-    heartbeat = ctx.settings.sse_heartbeat_seconds
     department = who.department or ""
-    yield f"retry: 2000\n: {department} from event {last}\n\n".encode()
-    last_sent = time.monotonic()
-    while True:  # Starlette cancels this generator when the client goes
-        events = ctx.hub.after(last, limit=READ_LIMIT)
-        if events is None:
-            events = await run_in_threadpool(_read, ctx, last)
-        if events:
-            last = events[-1].id
-            mine = [e for e in events if _mine(e, department)]
-            if mine:
-                last_sent = time.monotonic()
-                yield _encode(mine, who, ctx)
-            if len(events) == READ_LIMIT:
-                continue
-        if time.monotonic() - last_sent >= heartbeat:
-            last_sent = time.monotonic()
-            yield b": heartbeat\n\n"
-        await ctx.hub.wait(timeout=min(ctx.settings.sse_poll_seconds, heartbeat), after_id=last)
+    return stream_response(ctx, who, last_event_id, after, lambda p: department in (p.get("departments") or {}),
+                           department)
