@@ -110,8 +110,12 @@ async function act(c, path, { method, json, body }, done) {
   }
 }
 
+let asked = 0;  // answers to older refreshes that arrive late are dropped: they would show a stale case
+
 async function refresh() {
+  const mine = ++asked;
   const data = await call("/cases?open=false");
+  if (mine !== asked) return;
   department = data.department;
   $("#dept").textContent = department;
   render(data.items);

@@ -132,10 +132,14 @@ async function flush() {
 
 function setNet(online) { $("#net").className = "net" + (online ? " online" : ""); }
 
+let asked = 0;  // answers to older refreshes that arrive late are dropped: they would show a stale case
+
 async function refresh() {
+  const mine = ++asked;
   let data;
   try {
     data = await getJSON("/cases");
+    if (mine !== asked) return;
     localStorage.setItem(CASES, JSON.stringify(data));
   } catch (e) {  // no network: the last known list, with the steps still waiting marked on it
     data = JSON.parse(localStorage.getItem(CASES) || "null");
