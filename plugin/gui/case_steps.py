@@ -79,7 +79,8 @@ class CaseSteps(QWidget):
         self.dispatcher.client.get(f"/api/v1/incidents/{case_id}/photos", lambda r: self._photos(case_id, r))
 
     def _steps(self, case_id: int, result: ApiResult) -> None:
-        if case_id != self.dispatcher.case_id or not result.ok:
+        # (an answer cut off, e.g. when disconnecting, has no list)
+        if case_id != self.dispatcher.case_id or not result.ok or not isinstance(result.data, list):
             return
         self.steps.clear()
         for step in result.data:
@@ -89,7 +90,7 @@ class CaseSteps(QWidget):
         self.steps.scrollToBottom()
 
     def _photos(self, case_id: int, result: ApiResult) -> None:
-        if case_id != self.dispatcher.case_id or not result.ok:
+        if case_id != self.dispatcher.case_id or not result.ok or not isinstance(result.data, list):
             return
         self.photos.clear()
         for photo in result.data:

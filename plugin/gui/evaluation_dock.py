@@ -70,7 +70,7 @@ class EvaluationDock(QDockWidget):
         self.client.get("/api/v1/evaluation", self._loaded, params=params)
 
     def _loaded(self, result: ApiResult) -> None:
-        if not result.ok:
+        if not result.ok or not isinstance(result.data, dict):
             self.setWindowTitle(tr("GridCommand — evaluation: {}").format(result.error))
             return
         self.setWindowTitle(tr("GridCommand — evaluation"))
