@@ -10,7 +10,7 @@ from typing import Any
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsPointXY, QgsProject, QgsRectangle
 from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction
+from qgis.PyQt.QtWidgets import QAction, QMainWindow
 
 from .core.atlas import community_atlas as build_community_atlas
 from .core.boundary_updates import BoundaryUpdater
@@ -64,6 +64,7 @@ class GridCommandPlugin:
         self.dispatcher: Dispatcher | None = None
         self.loader: SnapshotLoader | None = None
         self.dock: Any = None
+        self.evaluation: Any = None  # the evaluation (综合评价) table, tabbed with the queue
         self.tool: Any = None
         self.status: Any = None
         self.local = LocalService()
@@ -165,6 +166,15 @@ class GridCommandPlugin:
         self.dock.zoom_requested.connect(self.zoom_to_case)
         self.dock.model.clock = self.service_time.now
         self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        from .gui.evaluation_dock import EvaluationDock
+
+        self.evaluation = EvaluationDock(self.client, self.iface.mainWindow())
+        self.iface.addDockWidget(Qt.RightDockWidgetArea, self.evaluation)
+        window = self.iface.mainWindow()
+        if isinstance(window, QMainWindow) and window.dockWidgetArea(self.dock) != Qt.NoDockWidgetArea:
+            # a tab beside the queue, not a second column
+            window.tabifyDockWidget(self.dock, self.evaluation)
+            self.dock.raise_()
         self.tool = AssignMapTool(self.iface.mapCanvas(), self.layers, self.dispatcher)
         self.status = ConnectionStatus(self.stream)
         self.iface.statusBarIface().addPermanentWidget(self.status)
@@ -198,6 +208,10 @@ class GridCommandPlugin:
         if self.dock is not None:
             self.iface.removeDockWidget(self.dock)
             self.dock.deleteLater()
+        if self.evaluation is not None:
+            self.iface.removeDockWidget(self.evaluation)
+            self.evaluation.deleteLater()
+            self.evaluation = None
         if self.status is not None:
             self.iface.statusBarIface().removeWidget(self.status)
             self.status.deleteLater()

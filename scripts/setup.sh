@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
 SYS_PY=/usr/bin/python3
-APT_PACKAGES="python3-qgis qgis-providers python3-venv python3-pip xvfb fonts-wqy-microhei qttools5-dev-tools postgresql postgresql-15-postgis-3 poppler-utils chromium chromium-driver openssl"
+APT_PACKAGES="python3-qgis qgis-providers python3-venv python3-pip xvfb fonts-wqy-microhei qttools5-dev-tools postgresql postgresql-15-postgis-3 poppler-utils chromium chromium-driver openssl python3-pil"
 
 have_qgis() { "$SYS_PY" -c 'import qgis.core' >/dev/null 2>&1; }
 have_venv_module() { "$SYS_PY" -c 'import ensurepip, venv' >/dev/null 2>&1; }

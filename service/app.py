@@ -6,9 +6,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from service import __version__
@@ -26,13 +28,19 @@ from service.api import (
     units,
     vocabulary,
 )
+from service.api import department as department_api
+from service.api import evaluation as evaluation_api
+from service.api import field as field_api
 from service.api import snapshot as snapshot_api
+from service.api import workflow as workflow_api
 from service.api.limits import FILE_UPLOAD_PATHS, BodySizeLimit
 from service.api.web_pages import install_web_pages
 from service.context import ServiceContext
 from service.domain.clock import Clock
 from service.flows import privacy, report_schedule
 from service.settings import Settings
+
+WEB = Path(__file__).resolve().parent / "web"  # pages served as plain files: no CDN, no build step
 
 DESCRIPTION = """
 GridCommand's command-center service: the street's record (communities, grids, micro-grids, zones,
@@ -59,6 +67,7 @@ async def _watch(ctx: ServiceContext) -> None:
                 if ctx.settings.scheduled_reports and passes % report_schedule.EVERY_PASSES == 0:
                     await run_in_threadpool(lambda: report_schedule.produce_due(
                         db=ctx.db, policy=ctx.dispatch.settings.sla, now=ctx.clock.now(), data_dir=ctx.settings.data_dir))
+                await run_in_threadpool(ctx.notifier.run_once)  # outbound notifications, with retries
             else:  # keep the schedule current, to take over the watch at any moment
                 await run_in_threadpool(ctx.sla_schedule.settle)
                 if passes % 3600 == 0:
@@ -98,6 +107,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(exercises.router)
     hardening.install(app, ctx)
     install_web_pages(app, ctx)  # cockpit, resident QR reporting, printed reports
+    app.include_router(workflow_api.router)
+    app.include_router(department_api.router)
+    app.include_router(evaluation_api.router)
+    app.include_router(field_api.router)
+    app.mount("/dept", StaticFiles(directory=WEB / "dept", html=True), name="dept")  # the department inbox
+    app.mount("/field", StaticFiles(directory=WEB / "field", html=True), name="field")  # field workers' PWA
 
     @app.get("/health", tags=["health"], summary="Liveness; needs no key")
     def health(request: Request) -> dict[str, Any]:

@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("target", nargs="?", help="the role to create, or the key id to revoke or unlock")
     key.add_argument("--name", default="cli")
     key.add_argument("--channel", choices=[c.value for c in Channel], help="for a feed key: its channel")
+    key.add_argument("--department", help="for a department key: its line department, e.g. 城管 (inbox at /dept/)")
+    key.add_argument("--unit", type=int, help="for a field worker's key: its unit id (page at /field/)")
 
     from service.exercise import cli as exercise_cli
 
@@ -123,7 +125,8 @@ def _key_command(ctx: ServiceContext, args: argparse.Namespace) -> int:
                 print(f"key create: name a role: {', '.join(r.value for r in Role)}", file=sys.stderr)
                 return 2
             _, token = admin.create(who, name=args.name, role=Role(target),
-                                    channel=Channel(args.channel) if args.channel else None)
+                                    channel=Channel(args.channel) if args.channel else None,
+                                    department=args.department, unit_id=args.unit)
             print(token)
         elif action == "list":
             print(f"{'id':>4}  {'prefix':8}  {'role':10}  {'channel':13}  {'state':28}  name")

@@ -70,6 +70,17 @@ class Settings(BaseSettings):
     scheduled_reports: bool = Field(default=True, description="write yesterday's daily and last week's weekly "
                                     "report PDF into data_dir/reports (by the process holding the watch lease)")
 
+    filing_channels: list[str] = Field(default_factory=lambda: ["citymgmt"],
+                                       description="Channels whose cases are filed (立案) before dispatch")
+    filing_categories: list[str] = Field(default_factory=list,
+                                         description="Categories filed before dispatch, from any channel")
+    reopen_window_days: float = Field(default=30.0, description="A reporter may reopen a closed case this long")
+    notify_webhooks: dict[str, str] = Field(
+        default_factory=dict, description='Outbound notifications: recipient -> webhook URL (WeCom / DingTalk robot '
+                                          'or SMS gateway), e.g. {"department:城管": "https://...", "unit:*": ..., "*": ...}')
+    notify_retry_seconds: float = Field(default=30.0, description="First retry of a failed notification; doubles")
+    max_photo_bytes: int = Field(default=5 * 1024 * 1024, description="Largest photo accepted (JPEG, PNG, WebP)")
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'gridcommand.db'}"

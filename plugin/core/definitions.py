@@ -50,10 +50,14 @@ class CaseStatus(Enum):
     CLOSED = "closed"
     CANCELLED = "cancelled"
     DUPLICATE = "duplicate"
+    FILED = "filed"          # 立案: a 数字城管 case accepted for handling
+    REJECTED = "rejected"    # 不予立案
+    RETURNED = "returned"    # verification failed: back with its handlers
 
 
 OPEN_STATUSES = tuple(s.value for s in (CaseStatus.RECEIVED, CaseStatus.ACKNOWLEDGED, CaseStatus.DISPATCHED,
-                                        CaseStatus.EN_ROUTE, CaseStatus.ON_SCENE))
+                                        CaseStatus.EN_ROUTE, CaseStatus.ON_SCENE, CaseStatus.FILED,
+                                        CaseStatus.RETURNED))
 
 
 @unique
@@ -74,6 +78,13 @@ class Action(Enum):
     DEPARTMENT_ACKNOWLEDGE = "department_acknowledge"
     CANCEL = "cancel"
     MARK_DUPLICATE = "mark_duplicate"
+    FILE = "file"
+    REJECT = "reject"
+    FEEDBACK = "feedback"
+    VERIFY = "verify"
+    SEND_BACK = "send_back"
+    REOPEN = "reopen"
+    REQUEST_MORE_TIME = "request_more_time"
 
 
 @unique

@@ -29,6 +29,7 @@ from ..core.dispatcher import Dispatcher
 from ..core.i18n import tr
 from ..core.queue_model import CATEGORY_NAMES, ID_ROLE, IncidentQueueModel
 from ..core.vocabulary import channel_name, status_name, unit_type_name
+from .case_steps import CaseSteps
 
 LOAD_FLUSH_MS = 400
 CHANNELS = ("", *(c.value for c in Channel))
@@ -64,6 +65,8 @@ class QueueDock(QDockWidget):
         self.units.itemDoubleClicked.connect(lambda item: (dispatcher.pick_unit(item.data(Qt.UserRole)),
                                                            dispatcher.assign()))
         layout.addWidget(self.units, 2)
+        self.steps = CaseSteps(dispatcher, body)  # the case's steps and photos (workflow)
+        layout.addWidget(self.steps, 2)
         buttons = QHBoxLayout()
         self.acknowledge_button = QPushButton(tr("Acknowledge (A)"), body)
         self.acknowledge_button.clicked.connect(lambda: dispatcher.act(Action.ACKNOWLEDGE.value))

@@ -495,5 +495,65 @@
         <source>Community atlas (print layout)</source>
         <translation>社区图集（打印布局）</translation>
     </message>
+    <message>
+        <source>Steps and photos</source>
+        <translation>步骤与照片</translation>
+    </message>
+    <message>
+        <source>GridCommand — evaluation</source>
+        <translation>GridCommand — 综合评价</translation>
+    </message>
+    <message>
+        <source>GridCommand — evaluation: {}</source>
+        <translation>GridCommand — 综合评价：{}</translation>
+    </message>
+    <message>
+        <source>department</source>
+        <translation>部门</translation>
+    </message>
+    <message>
+        <source>worker</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> 天</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>cases</source>
+        <translation>案件数</translation>
+    </message>
+    <message>
+        <source>on time</source>
+        <translation>按时率</translation>
+    </message>
+    <message>
+        <source>rework</source>
+        <translation>返工率</translation>
+    </message>
+    <message>
+        <source>failed checks</source>
+        <translation>核查未通过</translation>
+    </message>
+    <message>
+        <source>avg handling h</source>
+        <translation>平均处置 小时</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>closing rate</source>
+        <translation>结案率</translation>
+    </message>
+    <message>
+        <source>grid</source>
+        <translation>网格</translation>
+    </message>
 </context>
 </TS>

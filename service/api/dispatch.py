@@ -17,7 +17,7 @@ from service.api.bounds import DbInt, IncidentId
 from service.api.deps import ContextDep, Dispatcher, Reader
 from service.domain.errors import InvalidInput, NotFound
 from service.domain.gridcodes import Level
-from service.domain.lifecycle import Action, ActionRequest
+from service.domain.lifecycle import Action, ActionRequest, VerifyOutcome
 from service.domain.recommend import best_eta
 from service.flows.patrol import patrol_coverage
 from service.store import areas as area_store
@@ -41,6 +41,10 @@ class ActionBody(BaseModel):
     departments: list[str] = Field(default_factory=list, description="whistle: line departments to call in")
     department: str | None = Field(None, description="department_acknowledge: which department reports")
     duplicate_of: DbInt | None = Field(None, description="mark_duplicate: the original case")
+    outcome: VerifyOutcome | None = Field(None, description="verify: pass (closes) or fail (returns to the handler)")
+    reason: str | None = Field(None, max_length=2000, description="reject (not_in_scope, not_verifiable, duplicate, "
+                               "insufficient_information, other), send_back, verify fail, reopen: why")
+    minutes: int | None = Field(None, ge=1, le=60 * 24 * 90, description="request_more_time: how many minutes more")
 
 
 @router.post("/incidents/{incident_id}/actions", summary="A lifecycle action on a case",
@@ -52,7 +56,7 @@ def act(incident_id: IncidentId, body: ActionBody, who: Dispatcher, ctx: Context
     record = ctx.dispatch.act(incident_id, ActionRequest(
         action=body.action, actor=f"{who.role.value}:{who.name}", version=body.version, note=body.note,
         unit_id=body.unit_id, departments=tuple(body.departments), department=body.department,
-        duplicate_of=body.duplicate_of))
+        duplicate_of=body.duplicate_of, outcome=body.outcome, reason=body.reason, minutes=body.minutes))
     return present.incident(record, who, ctx)
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.auth import actor_of
+from service.api.bounds import DbInt
 from service.api.deps import KeyManager
 from service.domain.access import Role
 from service.domain.bounds import ID_MAX
@@ -28,6 +29,8 @@ class NewKey(BaseModel):
     name: str = Field(min_length=1, max_length=64)
     role: Role
     channel: Channel | None = Field(None, description="feed keys only: the one channel it posts to")
+    department: str | None = Field(None, max_length=32, description="department keys only: its line department")
+    unit_id: DbInt | None = Field(None, description="field_worker keys only: the unit whose cases it works")
 
 
 class KeyInfo(BaseModel):
@@ -35,6 +38,8 @@ class KeyInfo(BaseModel):
     name: str
     role: str
     channel: str | None
+    department: str | None
+    unit_id: int | None
     prefix: str | None
     created_at: str
     revoked: bool
@@ -55,7 +60,8 @@ def _admin(request: Request) -> KeyAdmin:
 @router.post("", summary="Create a key (administrator); its token is in this answer only", status_code=201,
              response_model=IssuedKey, responses=ADMIN_ONLY)
 def create_key(body: NewKey, who: KeyManager, request: Request) -> dict[str, Any]:
-    info, token = _admin(request).create(actor_of(who), name=body.name, role=body.role, channel=body.channel)
+    info, token = _admin(request).create(actor_of(who), name=body.name, role=body.role, channel=body.channel,
+                                       department=body.department, unit_id=body.unit_id)
     return {**info, "token": token}
 
 

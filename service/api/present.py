@@ -27,7 +27,8 @@ def incident(d: dict[str, Any], who: Principal, ctx: ServiceContext) -> dict[str
         received = d["received_at"]
         case_clocks = clocks(category=d["category"], priority=d["priority"], status=CaseStatus(d["status"]),
                              received_at=datetime.fromisoformat(received) if isinstance(received, str) else received,
-                             milestones=d.get("milestones") or {}, policy=ctx.dispatch.settings.sla, now=now)
+                             milestones=d.get("milestones") or {}, policy=ctx.dispatch.settings.sla, now=now,
+                             channel=d.get("channel"), departments=d.get("departments"))
         out["sla"] = [c.as_dict(now) for c in case_clocks]
         out["seconds_to_breach"] = most_urgent(case_clocks, now)
     return out

@@ -14,6 +14,8 @@ class Role(StrEnum):
     VIEWER = "viewer"          # watches the map
     FEED = "feed"              # one channel's gateway; posts to that channel only
     ADMIN = "admin"            # 系统管理员: keys and the audit trail, nothing operational
+    DEPARTMENT = "department"  # one line department (条线部门): sees and answers its own cases only
+    FIELD_WORKER = "field_worker"  # one unit's phone (grid worker, patrol, law enforcement): its assigned cases
 
 
 class Permission(StrEnum):
@@ -27,6 +29,8 @@ class Permission(StrEnum):
     MANAGE_KEYS = "manage_keys"
     READ_AUDIT = "read_audit"
     ISSUE_DEVICE_TOKENS = "issue_device_tokens"
+    ANSWER_CASES = "answer_cases"    # a department's inbox: accept, feed back, ask for time, send back
+    FIELD_WORK = "field_work"        # a unit's own cases: en route, arrived, resolved with photos
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -40,6 +44,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     # Separation of duties: the administrator sees the map but not reporters' data, and dispatches nothing.
     Role.ADMIN: frozenset({Permission.READ, Permission.MANAGE_KEYS, Permission.READ_AUDIT,
                            Permission.ISSUE_DEVICE_TOKENS}),
+    Role.DEPARTMENT: frozenset({Permission.ANSWER_CASES}),
+    Role.FIELD_WORKER: frozenset({Permission.FIELD_WORK}),
 }
 
 

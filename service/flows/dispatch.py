@@ -42,7 +42,7 @@ class DispatchFlow:
                  schedule: SlaSchedule, on_commit: OnCommit) -> None:
         self.settings = settings
         self.fleet_view = fleet
-        self.lifecycle = LifecycleFlow(db=db, clock=clock, on_commit=on_commit)
+        self.lifecycle = LifecycleFlow(db=db, clock=clock, on_commit=on_commit, filing=settings.sla.filing)
         self.positions = PositionsFlow(db=db, clock=clock, fleet=fleet, lifecycle=self.lifecycle,
                                        arrival_radius_m=settings.arrival_radius_m, on_commit=on_commit)
         self.jobs = WatchJobs(db=db, clock=clock, schedule=schedule, on_commit=on_commit, settings=WatchSettings(

@@ -40,6 +40,9 @@ class IntakeFlow:
         self._catch_up = catch_up
         self._on_commit = on_commit
         self._lock = threading.Lock()  # one batch of this process at a time waits for the database lock
+        # called with the records of the cases just created, after their commit (the workflow reopens a
+        # closed case a new report repeats: service/flows/workflow.py)
+        self.on_created: Callable[[list[dict[str, Any]]], object] | None = None
 
     def ingest(self, drafts: Sequence[IncidentDraft]) -> list[ItemOutcome]:
         self._catch_up()  # places reports in the boundaries as the log has them now, whoever imported them
@@ -57,6 +60,8 @@ class IntakeFlow:
         with self._lock:
             ids, events = self._commit(good, outcomes, now)
             self._on_commit(ids, events)
+        if self.on_created is not None and events:
+            self.on_created([e.payload for e in events])
         return outcomes
 
     def prune_index(self) -> None:

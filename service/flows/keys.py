@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from service.domain.access import Role
-from service.domain.catalog import Channel
+from service.domain.catalog import DEPARTMENTS, Channel
 from service.domain.clock import Clock
 from service.domain.errors import InvalidInput, NotFound
 from service.domain.events import EventKind, NewEvent, OnCommit, Subject
 from service.flows.audit import Actor, AuditAction, AuditTrail, Outcome
 from service.store import events as event_log
 from service.store import keys as key_store
+from service.store import units as unit_store
 from service.store.db import Database
 from service.store.models import ApiKeyRow
 
@@ -32,6 +33,7 @@ def describe(row: ApiKeyRow, now: datetime) -> dict[str, Any]:
     """A key as an administrator sees it: never its token."""
     locked = row.locked_until is not None and row.locked_until > now
     return {"id": row.id, "name": row.name, "role": row.role, "channel": row.channel, "prefix": row.prefix,
+            "department": row.department, "unit_id": row.unit_id,
             "created_at": row.created_at.isoformat(), "revoked": row.revoked,
             "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
             "locked_until": row.locked_until.isoformat() if locked and row.locked_until else None,
@@ -47,16 +49,26 @@ class KeyAdmin:
         self.policy = policy or KeyPolicy()
         self._on_commit = on_commit
 
-    def create(self, who: Actor, *, name: str, role: Role, channel: Channel | None = None) -> tuple[dict[str, Any], str]:
+    def create(self, who: Actor, *, name: str, role: Role, channel: Channel | None = None,
+               department: str | None = None, unit_id: int | None = None) -> tuple[dict[str, Any], str]:
         if not name.strip():
             raise InvalidInput.one("name", "is required")
         if role is Role.FEED and channel is None:
             raise InvalidInput.one("channel", "a feed key names the one channel it posts to")
         if role is not Role.FEED and channel is not None:
             raise InvalidInput.one("channel", f"only feed keys name a channel, not {role.value} keys")
+        if (role is Role.DEPARTMENT) != (department is not None):
+            raise InvalidInput.one("department", "a department key names its one line department; other keys none")
+        if department is not None and department not in DEPARTMENTS:
+            raise InvalidInput.one("department", f"unknown department {department!r}; known: {', '.join(DEPARTMENTS)}")
+        if (role is Role.FIELD_WORKER) != (unit_id is not None):
+            raise InvalidInput.one("unit_id", "a field worker's key names its one unit; other keys none")
         now = self._clock.now()
         with self._db.write() as session:
-            row, token = key_store.issue(session=session, name=name.strip(), role=role, channel=channel, now=now)
+            if unit_id is not None and unit_store.get(session=session, unit_id=unit_id) is None:
+                raise InvalidInput.one("unit_id", f"unit {unit_id} does not exist")
+            row, token = key_store.issue(session=session, name=name.strip(), role=role, channel=channel, now=now,
+                                         department=department, unit_id=unit_id)
             self._audit.write_now(session, who, AuditAction.KEY_CREATED, outcome=Outcome.SUCCESS,
                                   target=f"key:{row.id}", details={"name": row.name, "role": row.role,
                                                                    "channel": row.channel, "prefix": row.prefix})

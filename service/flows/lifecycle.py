@@ -7,6 +7,7 @@ projector), which returns once this process's views show the change. Touches no 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -14,12 +15,18 @@ from service.domain.catalog import DEPARTMENTS
 from service.domain.clock import Clock
 from service.domain.errors import Conflict, InvalidInput, NotFound
 from service.domain.events import EventKind, NewEvent, OnCommit, Subject
+from service.domain.filing import FilingPolicy
 from service.domain.lifecycle import Action, ActionRequest, CaseState, CaseStatus, Transition, plan
 from service.domain.units import UnitStatus
 from service.store import events as event_log
 from service.store import incidents as incident_store
 from service.store import units as unit_store
+from service.store import workflow as workflow_store
 from service.store.db import Database
+
+# Work done in the action's own transaction (e.g. recording its photos): given the session, the
+# incident id and the time, returns what to add to the case record's `last_action`.
+AlsoInTransaction = Callable[[Any, int, datetime], dict[str, Any]]
 
 # How a case action moves the unit assigned to it.
 UNIT_STATUS_AFTER = {Action.DISPATCH: UnitStatus.ASSIGNED, Action.REASSIGN: UnitStatus.ASSIGNED,
@@ -27,13 +34,15 @@ UNIT_STATUS_AFTER = {Action.DISPATCH: UnitStatus.ASSIGNED, Action.REASSIGN: Unit
 
 
 class LifecycleFlow:
-    def __init__(self, *, db: Database, clock: Clock, on_commit: OnCommit) -> None:
+    def __init__(self, *, db: Database, clock: Clock, on_commit: OnCommit, filing: FilingPolicy | None = None) -> None:
         self._db = db
         self._clock = clock
         self._on_commit = on_commit
         self._lock = threading.Lock()
+        self.filing = filing or FilingPolicy()
 
-    def act(self, incident_id: int, request: ActionRequest) -> dict[str, Any]:
+    def act(self, incident_id: int, request: ActionRequest, *, also: AlsoInTransaction | None = None
+            ) -> dict[str, Any]:
         """Apply one lifecycle action; one writer wins, the other gets Conflict with the current state."""
         now = self._clock.now()
         with self._lock:
@@ -55,9 +64,15 @@ class LifecycleFlow:
                         (request.duplicate_of == incident_id
                          or incident_store.get(session=session, incident_id=request.duplicate_of) is None):
                     raise InvalidInput.one("duplicate_of", f"case {request.duplicate_of} cannot be the original")
+                feedback_actor = (workflow_store.last_actor(session=session, incident_id=incident_id,
+                                                            action=Action.FEEDBACK.value)
+                                  if request.action is Action.VERIFY else None)
                 state = CaseState(CaseStatus(row.status), row.version, row.assigned_unit, dict(row.milestones),
-                                  {k: dict(v) for k, v in row.departments.items()})
-                transition = plan(state, request, now=now, known_departments=frozenset(DEPARTMENTS))
+                                  {k: dict(v) for k, v in row.departments.items()},
+                                  needs_filing=self.filing.needs_filing(row.channel, row.category),
+                                  feedback_actor=feedback_actor)
+                transition = plan(state, request, now=now, known_departments=frozenset(DEPARTMENTS),
+                                  reopen_window=self.filing.reopen_window)
                 values: dict[str, Any] = {"status": transition.status.value,
                                           "assigned_unit": transition.assigned_unit,
                                           "milestones": transition.milestones, "departments": transition.departments,
@@ -74,12 +89,19 @@ class LifecycleFlow:
                                          details={k: v for k, v in {"unit_id": request.unit_id,
                                                                     "departments": list(request.departments) or None,
                                                                     "department": request.department,
-                                                                    "duplicate_of": request.duplicate_of}.items() if v})
+                                                                    "duplicate_of": request.duplicate_of,
+                                                                    "outcome": request.outcome,
+                                                                    "reason": request.reason,
+                                                                    "minutes": request.minutes}.items() if v})
+                extra = also(session, incident_id, now) if also is not None else {}
                 session.flush()
                 session.refresh(row)
                 record = incident_store.as_dict(row)
                 record["last_action"] = {"action": request.action.value, "actor": request.actor,
-                                         "note": request.note, "at": now.isoformat()}
+                                         "note": request.note, "at": now.isoformat(),
+                                         **({"department": request.department} if request.department else {}),
+                                         **({"outcome": request.outcome.value} if request.outcome else {}),
+                                         **({"reason": request.reason} if request.reason else {}), **extra}
                 events = [NewEvent(EventKind.INCIDENT_UPDATED, Subject.INCIDENT, str(incident_id), record, now),
                           *unit_events]
                 ids = event_log.append(session, events)

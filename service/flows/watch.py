@@ -23,7 +23,8 @@ from service.store import incidents as incident_store
 from service.store import units as unit_store
 from service.store.db import Database
 
-OPEN = frozenset(s.value for s in OPEN_STATUSES)
+# a resolved case still runs its verification clock (service/domain/sla.py, stage clocks)
+OPEN = frozenset(s.value for s in OPEN_STATUSES | {CaseStatus.RESOLVED})
 SLA_EVENTS = frozenset({EventKind.SLA_WARNING.value, EventKind.SLA_BREACHED.value})
 
 
@@ -72,7 +73,8 @@ class SlaSchedule:
         for p, at in new:
             case_clocks = clocks(category=p["category"], priority=p["priority"], status=CaseStatus(p["status"]),
                                  received_at=datetime.fromisoformat(p["received_at"]),
-                                 milestones=p.get("milestones") or {}, policy=self._policy, now=at)
+                                 milestones=p.get("milestones") or {}, policy=self._policy, now=at,
+                                 channel=p.get("channel"), departments=p.get("departments"))
             due[int(p["id"])] = next_alert_at(case_clocks, {})
         with self._lock:
             for incident_id, when in due.items():
@@ -93,7 +95,8 @@ class SlaSchedule:
 
 def sla_clocks(row: Any, policy: SlaPolicy, now: datetime) -> list[Any]:
     return clocks(category=row.category, priority=row.priority, status=CaseStatus(row.status),
-                  received_at=row.received_at, milestones=row.milestones, policy=policy, now=now)
+                  received_at=row.received_at, milestones=row.milestones, policy=policy, now=now,
+                  channel=getattr(row, "channel", None), departments=getattr(row, "departments", None))
 
 
 class WatchJobs:

@@ -86,13 +86,15 @@ def sla_rows(*, session: Session, incident_ids: Sequence[int]) -> list[Any]:
     """What the SLA watch needs of each case: category, priority, status, times, milestones, flags."""
     return list(session.execute(select(
         IncidentRow.id, IncidentRow.category, IncidentRow.priority, IncidentRow.status, IncidentRow.received_at,
-        IncidentRow.milestones, IncidentRow.sla_flags, IncidentRow.micro_grid).where(IncidentRow.id.in_(list(incident_ids)))))
+        IncidentRow.milestones, IncidentRow.sla_flags, IncidentRow.micro_grid, IncidentRow.channel,
+        IncidentRow.departments).where(IncidentRow.id.in_(list(incident_ids)))))
 
 
 def open_sla_rows(*, session: Session, statuses: Sequence[str]) -> list[Any]:
     return list(session.execute(select(
         IncidentRow.id, IncidentRow.category, IncidentRow.priority, IncidentRow.status, IncidentRow.received_at,
-        IncidentRow.milestones, IncidentRow.sla_flags, IncidentRow.micro_grid).where(IncidentRow.status.in_(list(statuses)))))
+        IncidentRow.milestones, IncidentRow.sla_flags, IncidentRow.micro_grid, IncidentRow.channel,
+        IncidentRow.departments).where(IncidentRow.status.in_(list(statuses)))))
 
 
 def set_sla_flags(*, session: Session, incident_id: int, flags: dict[str, str]) -> None:

@@ -33,25 +33,32 @@ def prefix_of(token: str) -> str | None:
     return parts[0]
 
 
-def issue(*, session: Session, name: str, role: Role, now: datetime,
-          channel: Channel | None = None) -> tuple[ApiKeyRow, str]:
+def issue(*, session: Session, name: str, role: Role, now: datetime, channel: Channel | None = None,
+          department: str | None = None, unit_id: int | None = None) -> tuple[ApiKeyRow, str]:
     """Create a key; returns its row and the token, which is not stored and cannot be shown again."""
     if (role is Role.FEED) != (channel is not None):
         raise ValueError("a feed key names exactly one channel; other roles name none")
+    if (role is Role.DEPARTMENT) != (department is not None):
+        raise ValueError("a department key names exactly one line department; other roles name none")
+    if (role is Role.FIELD_WORKER) != (unit_id is not None):
+        raise ValueError("a field worker's key names exactly one unit; other roles name none")
     prefix = secrets.token_hex(4)
     while session.scalar(select(ApiKeyRow.id).where(ApiKeyRow.prefix == prefix)) is not None:
         prefix = secrets.token_hex(4)
     token = f"{TOKEN_START}{prefix}_{secrets.token_urlsafe(24)}"
     row = ApiKeyRow(name=name, role=role.value, channel=channel.value if channel else None,
-                    token_sha256=_digest(token), created_at=now, revoked=False, prefix=prefix, failed_attempts=0)
+                    token_sha256=_digest(token), created_at=now, revoked=False, prefix=prefix, failed_attempts=0,
+                    department=department, unit_id=unit_id)
     session.add(row)
     session.flush()
     return row, token
 
 
-def create(*, session: Session, name: str, role: Role, now: datetime, channel: Channel | None = None) -> str:
+def create(*, session: Session, name: str, role: Role, now: datetime, channel: Channel | None = None,
+           department: str | None = None, unit_id: int | None = None) -> str:
     """Create a key; returns the token, which is not stored and cannot be shown again."""
-    return issue(session=session, name=name, role=role, now=now, channel=channel)[1]
+    return issue(session=session, name=name, role=role, now=now, channel=channel, department=department,
+                 unit_id=unit_id)[1]
 
 
 def lookup(*, session: Session, token: str, now: datetime | None = None) -> ApiKeyRow | None:

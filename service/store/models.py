@@ -272,6 +272,8 @@ class ApiKeyRow(Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    department: Mapped[str | None] = mapped_column(String(32))  # a department key: the line department it answers for
+    unit_id: Mapped[int | None] = mapped_column(Integer)  # a field worker's key: the unit whose cases it works
 
 
 class DeviceTokenRow(Base):
@@ -310,3 +312,68 @@ class SlaAnnouncementRow(Base):
     clock: Mapped[str] = mapped_column(String(16), primary_key=True)
     level: Mapped[str] = mapped_column(String(16), primary_key=True)
     announced_at: Mapped[datetime]
+
+
+class CasePhotoRow(Base):
+    """A photo taken at a step of a case (handler feedback, verification): the file lives in the data
+    folder (photos/), the row says whose, which step, and what it is."""
+
+    __tablename__ = "case_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(80))
+    thumb_name: Mapped[str] = mapped_column(String(80))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+
+
+class IdempotencyRow(Base):
+    """An action sent with an idempotency key (a phone replaying its offline queue): the answer it got,
+    written in the action's own transaction, so a replay is answered the same and acts once."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key_id: Mapped[int] = mapped_column(Integer)
+    incident_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    response: Mapped[dict[str, Any]]
+    at: Mapped[datetime]
+
+
+class NotificationRow(Base):
+    """An outbound notification and what became of it: the record of what was sent, to whom, when."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("event_id", "recipient", "kind", name="uq_notification_event_recipient"),
+                      Index("ix_notification_status_next", "status", "next_attempt_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(64))
+    incident_id: Mapped[int] = mapped_column(Integer, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    target: Mapped[str | None] = mapped_column(String(512))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class NotifyCursorRow(Base):
+    """How far along the event log the notifier has read (one row)."""
+
+    __tablename__ = "notify_cursor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(Integer)

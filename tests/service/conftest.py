@@ -22,6 +22,9 @@ class Keys:
     trainer: str
     feeds: dict[Channel, str]
     admin: str = ""  # keys and the audit trail (issue 13)
+    department: str = ""  # the 城管 department's key (role department)
+    field: str = ""       # a grid worker's phone (role field_worker), bound to unit `field_unit`
+    field_unit: int = 0
 
     @property
     def gps(self) -> str:
@@ -33,6 +36,10 @@ class Keys:
 
 @pytest.fixture
 def keys(ctx: ServiceContext) -> Keys:
+    from service.store import units as unit_store
+
+    with ctx.db.read() as session:
+        field_unit = next(u.id for u in unit_store.all_units(session=session) if u.unit_type == "grid_worker")
     return Keys(
         operator=ctx.create_key(name="op", role=Role.OPERATOR),
         viewer=ctx.create_key(name="wall screen", role=Role.VIEWER),
@@ -40,7 +47,9 @@ def keys(ctx: ServiceContext) -> Keys:
         trainer=ctx.create_key(name="trainer", role=Role.TRAINER),
         feeds={ch: ctx.create_key(name=f"feed {ch}", role=Role.FEED, channel=ch)
                for ch in Channel if ch is not Channel.OPERATOR},
-        admin=ctx.create_key(name="admin", role=Role.ADMIN))
+        admin=ctx.create_key(name="admin", role=Role.ADMIN),
+        department=ctx.create_key(name="城管 desk", role=Role.DEPARTMENT, department="城管"),
+        field=ctx.create_key(name="grid worker phone", role=Role.FIELD_WORKER, unit_id=field_unit), field_unit=field_unit)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from service.exercise.manager import ExerciseManager, ExerciseRequest
 from service.exercise.manifest import ExerciseFolder
 from tests.service import payloads
 from tests.service.conftest import Keys
+from tests.service.workflow_helpers import photo
 from tests.support.asgi_stream import parse_events, read_stream
 
 CALLER_NAME, CALLER_PHONE = "陈建国", "13857112345"          # police 110 (payloads.police110's caller)
@@ -39,7 +40,11 @@ MASKED = ("138****2345", "陈**")
 NOT_READ_SURFACES = {"/osmand", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/health"}
 # Surfaces for the administrator alone (keys, the audit trail): every other role is refused with 403.
 ADMIN_ONLY = {"/api/v1/keys", "/api/v1/audit", "/api/v1/audit.csv"}
-STREAMING = {"/api/v1/stream"}  # read below, event by event
+STREAMING = {"/api/v1/stream", "/api/v1/department/stream", "/api/v1/field/stream"}  # read below, event by event
+# Keys that reach only their own things: elsewhere they get 403 (a feed key everywhere, a department key
+# outside its inbox), and every other role gets 403 on a department's inbox.
+RESTRICTED_ROLES = {Role.FEED, Role.DEPARTMENT, Role.FIELD_WORKER}
+DEPARTMENT_ONLY = ("/api/v1/department/", "/api/v1/field/")
 # Surfaces that must show the operator the reporter's data (else the masking check would prove nothing).
 # Open311's requests carry no personal fields at all (GeoReport v2 GET requests has none): checked, not listed.
 MUST_SHOW_OPERATOR = {"/api/v1/incidents/{incident_id}", "/api/v1/incidents", "/api/v1/snapshot",
@@ -67,6 +72,8 @@ def key_for(keys: Keys, role: Role) -> list[tuple[str, str]]:
         Role.ADMIN: [("admin", keys.admin)],
         # a feed key of the channel residents report through, and of the GPS gateway
         Role.FEED: [(f"feed:{ch.value}", keys.feeds[ch]) for ch in (Channel.OPEN311, Channel.GPS_GATEWAY)],
+        Role.DEPARTMENT: [("department:城管", keys.department)],
+        Role.FIELD_WORKER: [("field_worker", keys.field)],
     }
     assert role in by_role, f"a new role {role}: add its key here so every surface is checked for it"
     return by_role[role]
@@ -104,7 +111,18 @@ def cases(client: TestClient, keys: Keys) -> dict[str, Any]:
     r311 = client.post("/open311/v2/requests.json", data=form)
     assert r311.status_code == 200, r311.text
     unit_id = client.get("/api/v1/units", headers=op).json()[0]["id"]
-    return {"case": case, "open311": int(r311.json()[0]["service_request_id"]), "unit": unit_id}
+    # the 110 case is whistled to 城管 (its inbox shows the caller, masked); the Open311 one gets a photo
+    whistled = client.post(f"/api/v1/incidents/{case['id']}/actions", headers=op, json={
+        "action": "whistle", "version": acked.json()["version"], "departments": ["城管"]})
+    assert whistled.status_code == 200, whistled.text
+    resident = int(r311.json()[0]["service_request_id"])
+    version = client.post(f"/api/v1/incidents/{resident}/actions", headers=op,
+                          json={"action": "acknowledge", "version": 1}).json()["version"]
+    fed_back = client.post(f"/api/v1/incidents/{resident}/feedback", headers=op, data={"version": str(version)},
+                           files=[("photos", ("p.png", photo(), "image/png"))])
+    assert fed_back.status_code == 200, fed_back.text
+    photo_id = client.get(f"/api/v1/incidents/{resident}/photos", headers=op).json()[0]["id"]
+    return {"case": case, "open311": resident, "unit": unit_id, "photo": photo_id}
 
 
 def _expand(client: TestClient, keys: Keys, path: str, cases: dict[str, Any]) -> list[str]:
@@ -115,6 +133,7 @@ def _expand(client: TestClient, keys: Keys, path: str, cases: dict[str, Any]) ->
         "request_id": lambda _: [str(cases["open311"]), str(cases["case"]["id"])],
         "unit_id": lambda _: [str(cases["unit"])],
         "exercise_id": lambda _: [cases["exercise"]],
+        "photo_id": lambda _: [str(cases["photo"])],
         "fmt": lambda _: ["json"],
         "code": lambda _: ["E0102"] if path.startswith("/open311") else [cases["case"]["micro_grid"]],
         "cid": lambda _: [c["id"] for c in client.get("/ogcapi/collections", headers=op).json()["collections"]],
@@ -177,8 +196,10 @@ def test_every_get_route_masks_reporters_for_every_role_but_operator(client: Tes
                     if r.status_code != 200:
                         refused = r.status_code == 403 and (
                             (role is not Role.TRAINER and TRAINER_ONLY.match(path) is not None)
-                            or (role is not Role.ADMIN and path in ADMIN_ONLY))
-                        assert role is Role.FEED or refused or r.status_code == 404, f"{who} GET {url}: {r.status_code}"
+                            or (role is not Role.ADMIN and path in ADMIN_ONLY)
+                            or path.startswith(DEPARTMENT_ONLY))
+                        assert role in RESTRICTED_ROLES or refused or r.status_code == 404, \
+                            f"{who} GET {url}: {r.status_code}"
                         continue
                     body = _text(r)
                     checked += 1
@@ -245,7 +266,7 @@ def test_the_stream_masks_reporters_for_every_role(stream_app: FastAPI, ctx: Ser
         assert r.status_code == 201
         for role in Role:
             for who, key in key_for(keys, role):
-                if role is Role.FEED:
+                if role in RESTRICTED_ROLES:
                     assert client.get("/api/v1/stream", headers=keys.auth(key)).status_code == 403, who
                     continue
                 status, text = client.portal.call(  # type: ignore[union-attr]
@@ -260,3 +281,45 @@ def test_the_stream_masks_reporters_for_every_role(stream_app: FastAPI, ctx: Ser
                 else:
                     assert CALLER_PHONE not in text and "建国" not in text, who
                     assert event["payload"]["reporter_phone"] == "138****2345", who
+
+
+def test_the_department_stream_masks_reporters(stream_app: FastAPI, ctx: ServiceContext, keys: Keys) -> None:
+    """A department sees the caller of a case it was whistled in on, masked, like every role but the operator."""
+    from service.store import events as event_log
+
+    with ctx.db.read() as session:
+        before = event_log.last_id(session)
+    with TestClient(stream_app) as client:
+        op = keys.auth(keys.operator)
+        case = client.post("/api/v1/channels/police110", json=payloads.police110(120.1502, 30.1655), headers=op).json()
+        r = client.post(f"/api/v1/incidents/{case['id']}/actions", headers=op,
+                        json={"action": "whistle", "version": case["incident"]["version"], "departments": ["城管"]})
+        assert r.status_code == 200, r.text
+        status, text = client.portal.call(  # type: ignore[union-attr]
+            lambda: read_stream(stream_app, keys.auth(keys.department), query=f"after={before}",
+                                path="/api/v1/department/stream", until=lambda body: bool(parse_events(body))))
+        assert status == 200
+        event = parse_events(text)[0]["data"]
+        assert event["payload"]["id"] == case["id"] and event["payload"]["departments"]
+        assert CALLER_PHONE not in text and "建国" not in text and all(m in text for m in MASKED)
+
+
+def test_the_field_stream_masks_reporters(stream_app: FastAPI, ctx: ServiceContext, keys: Keys) -> None:
+    """A field worker sees the caller of a case its unit is sent to, masked."""
+    from service.store import events as event_log
+
+    with ctx.db.read() as session:
+        before = event_log.last_id(session)
+    with TestClient(stream_app) as client:
+        op = keys.auth(keys.operator)
+        case = client.post("/api/v1/channels/police110", json=payloads.police110(120.1502, 30.1655), headers=op).json()
+        r = client.post(f"/api/v1/incidents/{case['id']}/actions", headers=op,
+                        json={"action": "dispatch", "version": case["incident"]["version"], "unit_id": keys.field_unit})
+        assert r.status_code == 200, r.text
+        status, text = client.portal.call(  # type: ignore[union-attr]
+            lambda: read_stream(stream_app, keys.auth(keys.field), query=f"after={before}",
+                                path="/api/v1/field/stream", until=lambda body: bool(parse_events(body))))
+        assert status == 200
+        event = parse_events(text)[0]["data"]
+        assert event["payload"]["id"] == case["id"] and event["payload"]["assigned_unit"] == keys.field_unit
+        assert CALLER_PHONE not in text and "建国" not in text and all(m in text for m in MASKED)

@@ -135,14 +135,25 @@ def test_a_fresh_version_with_an_illegal_step_names_the_status() -> None:
 
 @pytest.mark.parametrize("status,allowed", [
     (CaseStatus.RECEIVED, {"acknowledge", "dispatch", "escalate", "refer_mediation", "mediation_follow_up", "whistle",
-                           "department_acknowledge", "cancel", "mark_duplicate"}),
-    (CaseStatus.RESOLVED, {"close", "mediation_follow_up", "department_acknowledge"}),
-    (CaseStatus.CLOSED, set()),
+                           "department_acknowledge", "cancel", "mark_duplicate", "file", "reject", "send_back",
+                           "request_more_time"}),
+    (CaseStatus.RESOLVED, {"close", "mediation_follow_up", "department_acknowledge", "verify"}),
+    (CaseStatus.CLOSED, {"reopen"}),
     (CaseStatus.EN_ROUTE, {"arrive", "resolve", "reassign", "escalate", "refer_mediation", "mediation_follow_up",
-                           "whistle", "department_acknowledge", "cancel", "mark_duplicate"}),
+                           "whistle", "department_acknowledge", "cancel", "mark_duplicate", "feedback", "send_back",
+                           "request_more_time"}),
+    (CaseStatus.FILED, {"dispatch", "resolve", "escalate", "refer_mediation", "mediation_follow_up", "whistle",
+                        "department_acknowledge", "cancel", "mark_duplicate", "feedback", "send_back",
+                        "request_more_time"}),
+    (CaseStatus.REJECTED, set()),
 ])
 def test_which_actions_each_status_allows(status: CaseStatus, allowed: set[str]) -> None:
     assert set(lifecycle.allowed_actions(status)) == allowed
+
+
+def test_before_filing_a_case_that_needs_it_may_only_be_acknowledged_filed_rejected_cancelled_or_merged() -> None:
+    assert set(lifecycle.allowed_actions(CaseStatus.RECEIVED, needs_filing=True)) == {
+        "acknowledge", "file", "reject", "cancel", "mark_duplicate"}
 
 
 def test_dispatching_takes_the_unit_and_a_law_enforcement_team_meets_that_clock() -> None:
@@ -209,7 +220,8 @@ def test_marking_a_duplicate_names_the_first_case() -> None:
 @pytest.mark.parametrize("role", list(Role))
 def test_only_an_operator_may_see_personal_data(role: Role) -> None:
     assert access.allows(role, Permission.SEE_PERSONAL_DATA) is (role is Role.OPERATOR)
-    assert access.allows(role, Permission.READ) is (role is not Role.FEED)
+    # feed, department and field-worker keys reach only their own things (a channel, an inbox, a unit's cases)
+    assert access.allows(role, Permission.READ) is (role not in {Role.FEED, Role.DEPARTMENT, Role.FIELD_WORKER})
 
 
 def test_a_feed_key_posts_to_its_own_channel_only() -> None:
@@ -347,7 +359,7 @@ def test_a_conflict_carries_the_case_as_it_is_and_the_actions_it_allows() -> Non
     illegal = _refusal(_state(CaseStatus.RESOLVED, unit=5), _req(Action.DISPATCH, unit_id=2))
     assert isinstance(illegal, Conflict) and str(illegal) == "cannot dispatch a case that is resolved"
     assert illegal.current == {"status": "resolved", "version": 3, "assigned_unit": 5}
-    assert illegal.allowed == ["close", "mediation_follow_up", "department_acknowledge"]
+    assert illegal.allowed == ["close", "mediation_follow_up", "department_acknowledge", "verify"]
     twice = _refusal(_state(departments={"水务": {"whistled_at": "t", "acknowledged_at": "t"}}),
                      _req(Action.DEPARTMENT_ACKNOWLEDGE, department="水务"))
     assert isinstance(twice, Conflict) and str(twice) == "水务 already acknowledged"

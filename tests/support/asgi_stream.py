@@ -25,7 +25,8 @@ def parse_events(text: str) -> list[dict[str, Any]]:
 
 
 async def read_stream(app: Any, headers: dict[str, str], *, query: str = "",
-                      until: Callable[[str], bool], deadline_s: float = 20.0) -> tuple[int, str]:
+                      until: Callable[[str], bool], deadline_s: float = 20.0,
+                      path: str = "/api/v1/stream") -> tuple[int, str]:
     """GET /api/v1/stream until `until(body so far)` holds, then disconnect. Returns (status, body).
     Raises TimeoutError after deadline_s in all, however many heartbeats arrive meanwhile."""
     body = bytearray()
@@ -46,7 +47,7 @@ async def read_stream(app: Any, headers: dict[str, str], *, query: str = "",
                 done.set()
 
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": "/api/v1/stream", "raw_path": b"/api/v1/stream", "root_path": "", "query_string": query.encode(),
+             "path": path, "raw_path": path.encode(), "root_path": "", "query_string": query.encode(),
              "server": ("test", 80), "client": ("test", 1),
              "headers": [(k.lower().encode(), v.encode()) for k, v in {"host": "test", **headers}.items()]}
     await asyncio.wait_for(app(scope, receive, send), deadline_s)
