@@ -33,7 +33,9 @@ from plugin.core.layers import make_layer  # noqa: E402
 from plugin.core.vocabulary import case_style_label, unit_style_label  # noqa: E402
 
 CASE_FILL = {"breached": "#d7191c", "due": "#fd8d3c", "received": "#ffd92f", "acknowledged": "#e6ab02",
-             "dispatched": "#74add1", "en_route": "#4575b4", "on_scene": "#1a9850"}
+             "dispatched": "#74add1", "en_route": "#4575b4", "on_scene": "#1a9850",
+             # 立案 (waiting for dispatch) reads as received's amber family; a returned case as rework purple
+             "filed": "#fee08b", "returned": "#984ea3"}
 # Scale denominators from which a level is drawn: one street (~1:10,000 on a wall screen) shows all levels,
 # a ten-street district (~1:45,000) shows communities and grids, a city (~1:150,000+) communities only.
 GRIDS_FROM = 100_000

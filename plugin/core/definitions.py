@@ -144,7 +144,8 @@ UNIT_FIELDS = (("id", "int"), ("callsign", "str"), ("name", "str"), ("unit_type"
 
 # Styles are categorized on one precomputed key per feature: a hash lookup while drawing, where
 # data-defined expressions would be evaluated for every feature on every repaint.
-CASE_COLOURS = ("breached", "due", "received", "acknowledged", "dispatched", "en_route", "on_scene")
+CASE_COLOURS = ("breached", "due", "received", "acknowledged", "dispatched", "en_route", "on_scene", "filed",
+                "returned")
 CASE_SHAPES = ("circle", "square", "triangle", "star")   # event, component, dispute, help
 UNIT_TYPES = ("patrol", "grid_worker", "law_enforcement", "mediation", "department")
 UNIT_STATES = ("free", "busy", "stale")

@@ -26,3 +26,4 @@ Offset = Annotated[int, Query(ge=0, le=ID_MAX, description="Rows to skip")]
 
 IncidentId = Annotated[int, Path(ge=1, le=ID_MAX, description="The incident's id")]
 UnitId = Annotated[int, Path(ge=1, le=ID_MAX, description="The unit's id")]
+PhotoId = Annotated[int, Path(ge=1, le=ID_MAX, description="The photo's id")]

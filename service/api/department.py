@@ -11,11 +11,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api import present
+from service.api.bounds import DbInt, IncidentId
 from service.api.deps import ContextDep, PrincipalDep
 from service.api.scoped import STREAM_RESPONSES, shown, stream_response
 from service.api.workflow import Photos, actor_of, read_uploads
 from service.context import Principal, ServiceContext
 from service.domain.access import Role
+from service.domain.bounds import ID_MAX
 from service.domain.errors import AccessDenied
 from service.domain.lifecycle import OPEN_STATUSES, Action, ActionRequest, CaseStatus
 from service.store import incidents as incident_store
@@ -38,7 +40,7 @@ Department = Annotated[Principal, Depends(department_key)]
 class VersionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(description="The case version you saw; a stale one gets 409 with the current state")
+    version: DbInt = Field(description="The case version you saw; a stale one gets 409 with the current state")
     note: str | None = Field(None, max_length=2000)
 
 
@@ -56,7 +58,7 @@ def _request(who: Principal, action: Action, version: int, note: str | None = No
                          department=who.department, **extra)
 
 
-def _own(incident_id: int, who: Principal, ctx: ServiceContext) -> None:
+def _own(incident_id: IncidentId, who: Principal, ctx: ServiceContext) -> None:
     ctx.workflow.department_case(incident_id, who.department or "")
 
 
@@ -72,7 +74,7 @@ def cases(who: Department, ctx: ContextDep, open_only: bool = Query(True, alias=
 
 
 @router.get("/cases/{incident_id}", summary="One of this department's cases, with its steps and photos")
-def case(incident_id: int, who: Department, ctx: ContextDep) -> dict[str, Any]:
+def case(incident_id: IncidentId, who: Department, ctx: ContextDep) -> dict[str, Any]:
     record = ctx.workflow.department_case(incident_id, who.department or "")
     with ctx.db.read() as session:
         steps = unit_store.history(session=session, incident_id=incident_id)
@@ -80,14 +82,14 @@ def case(incident_id: int, who: Department, ctx: ContextDep) -> dict[str, Any]:
 
 
 @router.post("/cases/{incident_id}/accept", summary="Accept the case (报到)")
-def accept(incident_id: int, body: VersionBody, who: Department, ctx: ContextDep) -> dict[str, Any]:
+def accept(incident_id: IncidentId, body: VersionBody, who: Department, ctx: ContextDep) -> dict[str, Any]:
     _own(incident_id, who, ctx)
     record = ctx.workflow.act(incident_id, _request(who, Action.DEPARTMENT_ACKNOWLEDGE, body.version, body.note))
     return present.incident(record, who, ctx)
 
 
 @router.post("/cases/{incident_id}/feedback", summary="Report the case handled (处理反馈), with photos and a note")
-def feedback(incident_id: int, who: Department, ctx: ContextDep, version: Annotated[int, Form()],
+def feedback(incident_id: IncidentId, who: Department, ctx: ContextDep, version: Annotated[int, Form(ge=0, le=ID_MAX)],
              note: Annotated[str, Form(min_length=1, max_length=2000)], photos: Photos = []) -> dict[str, Any]:  # noqa: B006
     _own(incident_id, who, ctx)
     checked = ctx.workflow.check_photos(read_uploads(photos, ctx))
@@ -96,7 +98,7 @@ def feedback(incident_id: int, who: Department, ctx: ContextDep, version: Annota
 
 
 @router.post("/cases/{incident_id}/more_time", summary="Ask for more time to handle the case")
-def more_time(incident_id: int, body: MoreTimeBody, who: Department, ctx: ContextDep) -> dict[str, Any]:
+def more_time(incident_id: IncidentId, body: MoreTimeBody, who: Department, ctx: ContextDep) -> dict[str, Any]:
     _own(incident_id, who, ctx)
     record = ctx.workflow.act(incident_id, _request(who, Action.REQUEST_MORE_TIME, body.version,
                                                     body.note or body.reason, minutes=body.minutes,
@@ -105,7 +107,7 @@ def more_time(incident_id: int, body: MoreTimeBody, who: Department, ctx: Contex
 
 
 @router.post("/cases/{incident_id}/send_back", summary="Send the case back to the center, with the reason")
-def send_back(incident_id: int, body: SendBackBody, who: Department, ctx: ContextDep) -> dict[str, Any]:
+def send_back(incident_id: IncidentId, body: SendBackBody, who: Department, ctx: ContextDep) -> dict[str, Any]:
     _own(incident_id, who, ctx)
     record = ctx.workflow.act(incident_id, _request(who, Action.SEND_BACK, body.version, body.note or body.reason,
                                                     reason=body.reason))
@@ -118,7 +120,7 @@ def send_back(incident_id: int, body: SendBackBody, who: Department, ctx: Contex
                         "incident.updated, reporters masked). Resume with Last-Event-ID or ?after=.",
             response_class=StreamingResponse, responses=STREAM_RESPONSES)
 async def stream(who: Department, ctx: ContextDep, last_event_id: str | None = Header(None, alias="Last-Event-ID"),
-                 after: int | None = Query(None, ge=0, description="Start after this event id")) -> StreamingResponse:
+                 after: int | None = Query(None, ge=0, le=ID_MAX, description="Start after this event id")) -> StreamingResponse:
     department = who.department or ""
     return stream_response(ctx, who, last_event_id, after, lambda p: department in (p.get("departments") or {}),
                            department)

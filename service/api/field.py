@@ -13,13 +13,14 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from service.api.bounds import UtcTime
+from service.api.bounds import IncidentId, UtcTime
 from service.api.deps import ContextDep, PrincipalDep
 from service.api.scoped import STREAM_RESPONSES, shown, stream_response
 from service.api.units import fix_time_problem
 from service.api.workflow import Photos, actor_of, read_uploads
 from service.context import Principal, ServiceContext
 from service.domain.access import Role
+from service.domain.bounds import ID_MAX
 from service.domain.errors import AccessDenied, InvalidInput, NotFound
 from service.domain.lifecycle import OPEN_STATUSES, Action, ActionRequest, CaseStatus
 from service.flows.dispatch import FixDraft
@@ -92,18 +93,18 @@ def _step(who: Principal, ctx: ServiceContext, incident_id: int, action: Action,
 
 
 @router.post("/cases/{incident_id}/en_route", summary="On the way")
-def en_route(incident_id: int, who: FieldWorker, ctx: ContextDep, key: IdempotencyKey = None) -> dict[str, Any]:
+def en_route(incident_id: IncidentId, who: FieldWorker, ctx: ContextDep, key: IdempotencyKey = None) -> dict[str, Any]:
     return _step(who, ctx, incident_id, Action.EN_ROUTE, key)
 
 
 @router.post("/cases/{incident_id}/arrive", summary="Arrived on scene")
-def arrive(incident_id: int, who: FieldWorker, ctx: ContextDep, key: IdempotencyKey = None) -> dict[str, Any]:
+def arrive(incident_id: IncidentId, who: FieldWorker, ctx: ContextDep, key: IdempotencyKey = None) -> dict[str, Any]:
     return _step(who, ctx, incident_id, Action.ARRIVE, key)
 
 
 @router.post("/cases/{incident_id}/resolve", summary="Resolved: feedback with photos and a note",
              description="The handler's feedback (处理反馈): the case awaits verification.")
-def resolve(incident_id: int, who: FieldWorker, ctx: ContextDep,
+def resolve(incident_id: IncidentId, who: FieldWorker, ctx: ContextDep,
             note: Annotated[str, Form(min_length=1, max_length=2000)], photos: Photos = [],  # noqa: B006
             key: IdempotencyKey = None) -> dict[str, Any]:
     return _step(who, ctx, incident_id, Action.FEEDBACK, key, note, read_uploads(photos, ctx))
@@ -114,7 +115,7 @@ def resolve(incident_id: int, who: FieldWorker, ctx: ContextDep,
             description="Changes to cases assigned to this unit (reporters masked). Resume with Last-Event-ID "
                         "or ?after=.", response_class=StreamingResponse, responses=STREAM_RESPONSES)
 async def stream(who: FieldWorker, ctx: ContextDep, last_event_id: str | None = Header(None, alias="Last-Event-ID"),
-                 after: int | None = Query(None, ge=0, description="Start after this event id")) -> StreamingResponse:
+                 after: int | None = Query(None, ge=0, le=ID_MAX, description="Start after this event id")) -> StreamingResponse:
     unit_id = who.unit_id
     return stream_response(ctx, who, last_event_id, after, lambda p: p.get("assigned_unit") == unit_id,
                            f"unit {unit_id}")

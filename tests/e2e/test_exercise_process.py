@@ -39,6 +39,12 @@ def _digest(folder: Path) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+def _notifier_cursor(folder: Path) -> int | None:
+    with contextlib.closing(sqlite3.connect(folder / "gridcommand.db")) as db:
+        row = db.execute("SELECT last_event_id FROM notify_cursor").fetchone()
+    return int(row[0]) if row else None
+
+
 def _cli(data_dir: Path, *args: str) -> str:
     done = subprocess.run([sys.executable, "-m", "service", "--data-dir", str(data_dir), *args], cwd=PROJECT,
                           capture_output=True, text=True, timeout=120)
@@ -75,7 +81,10 @@ def test_live_record_is_unchanged_after_an_exercise_but_for_the_audit_of_the_tra
                        headers=op)
             assert r.status_code == 200, r.text
             period_end = datetime.now(UTC) + timedelta(seconds=30)
-            before, last_event = _digest(data_dir), c.get("/api/v1/snapshot?layers=incidents", headers=op).json()["last_event_id"]
+            last_event = c.get("/api/v1/snapshot?layers=incidents", headers=op).json()["last_event_id"]
+            # The live service's own bookkeeping settles first (the notifier reads the log once a second).
+            _wait(lambda: _notifier_cursor(data_dir) == last_event)
+            before = _digest(data_dir)
 
             r = c.post("/api/v1/exercises", headers={"Authorization": f"Bearer {trainer}"}, json={
                 "name": "昨日重放", "period_start": period_start.isoformat(), "period_end": period_end.isoformat(),
