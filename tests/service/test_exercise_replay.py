@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from service.context import ServiceContext
+from service.demo.street import DemoStreet
 from service.domain.catalog import Channel
 from service.domain.clock import ManualClock
 from service.domain.incident import IncidentDraft
@@ -17,6 +18,7 @@ from service.exercise import process
 from service.exercise.errors import ScenarioProblem
 from service.exercise.manager import ExerciseManager, ExerciseRequest
 from service.exercise.manifest import ControlAction, ExerciseFolder
+from service.flows.positions import FixDraft
 from service.settings import Settings
 from service.store import events as event_log
 
@@ -177,3 +179,53 @@ def test_a_second_process_on_the_same_exercise_neither_replays_nor_seeks_until_t
         second.player.stop()
         first_ctx.close()
         second_ctx.close()
+
+
+def test_replayed_units_follow_their_recorded_tracks_but_a_unit_the_trainees_play_does_not(
+        live: tuple[ServiceContext, ManualClock], demo: DemoStreet) -> None:
+    ctx, clock = live
+    replayed, played = "xf01-01", "xf01-02"
+    played_callsign = next(u.callsign for u in demo.units if u.device_id == played)
+    # That day both units drove about; each fix is recorded (T0 + seconds, lon, lat).
+    track = {replayed: [(60, 120.1500, 30.1600), (600, 120.1550, 30.1620), (1800, 120.1600, 30.1650)],
+             played: [(90, 120.1700, 30.1700), (900, 120.1720, 30.1710), (2400, 120.1740, 30.1730)]}
+    moments = sorted({s for fixes in track.values() for s, _, _ in fixes})
+    for s in moments:
+        clock.advance(T0 + timedelta(seconds=s) - clock.now())
+        drafts = [FixDraft(device, {"device_time": clock.now(), "lon": lon, "lat": lat}, "WGS84")
+                  for device, fixes in track.items() for t, lon, lat in fixes if t == s]
+        assert all(o.created for o in ctx.dispatch.ingest_fixes(drafts))
+    clock.advance(timedelta(hours=2))
+
+    mgr = ExerciseManager(settings=ctx.settings, live_db=ctx.db, clock=clock)
+    created = mgr.create(ExerciseRequest(name="recorded hour", period_start=T0, period_end=T0 + timedelta(hours=1),
+                                         speed=60, played_units=[played_callsign]), spawn=False)
+    base = ManualClock(datetime(2030, 1, 1, tzinfo=UTC))
+    ex_ctx, session = process.build(ExerciseFolder(mgr.root / created["id"]), base=base)
+
+    def at(device: str) -> tuple[float | None, float | None]:
+        unit = ex_ctx.dispatch.unit_for_device(device)
+        u = next(u for u in ex_ctx.dispatch.fleet.units if u.unit_id == unit)
+        return u.lon, u.lat
+
+    try:
+        session.clock.resume()
+        played_start = at(played)
+        assert None not in played_start
+        played_fixes = [(lon, lat) for _, lon, lat in track[played]]
+        seen = []
+        while session.clock.now() < T0 + timedelta(hours=1):
+            base.advance(timedelta(seconds=1))  # a minute of the recorded hour at 60x
+            session.player.deliver_due()
+            elapsed = (session.clock.now() - T0).total_seconds()
+            due = [(lon, lat) for s, lon, lat in track[replayed] if s <= elapsed]
+            if due:
+                assert at(replayed) == pytest.approx(due[-1], abs=1e-7), f"at +{elapsed:.0f} s"
+                seen.append(due[-1])
+            # The trainees move this one: it stays where they left it, its recorded day is not replayed.
+            assert at(played) == played_start
+            assert all(at(played) != pytest.approx(fix, abs=1e-5) for fix in played_fixes)
+        assert sorted(set(seen)) == sorted((lon, lat) for _, lon, lat in track[replayed])
+    finally:
+        session.player.stop()
+        ex_ctx.close()
