@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from qgis.PyQt.QtCore import QDateTime, Qt
+from qgis.PyQt.QtCore import QDate, QDateTime, Qt, QTime
 from qgis.PyQt.QtWidgets import (
     QDateTimeEdit,
     QDockWidget,
@@ -15,8 +16,32 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..core.exercise import ExerciseAction, ExerciseBadge, ExerciseControls
+from ..core.exercise import SHANGHAI, ExerciseAction, ExerciseBadge, ExerciseControls
 from ..core.i18n import tr
+
+
+def _shanghai() -> tzinfo:
+    try:
+        return ZoneInfo("Asia/Shanghai")
+    except ZoneInfoNotFoundError:  # a Python without a time zone database (QGIS on Windows may lack tzdata)
+        return SHANGHAI  # the same: China has kept UTC+8 without daylight saving since 1991
+
+
+SHOWN_IN = _shanghai()
+
+
+def wall_time_fields(when: datetime) -> QDateTime:
+    """`when` as Asia/Shanghai wall-clock fields for the seek box. The fields go in a UTC-spec QDateTime only
+    so Qt never shifts them by the machine's own zone; they mean Shanghai time."""
+    local = when.astimezone(SHOWN_IN)
+    return QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute, local.second),
+                     Qt.UTC)
+
+
+def instant_of_fields(fields: QDateTime) -> datetime:
+    """The instant (UTC) the trainer means by the Asia/Shanghai wall-clock fields of the seek box."""
+    d, t = fields.date(), fields.time()
+    return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), t.second(), tzinfo=SHOWN_IN).astimezone(UTC)
 
 
 class ExerciseDock(QDockWidget):
@@ -41,6 +66,7 @@ class ExerciseDock(QDockWidget):
         self.speed.setSuffix("×")
         grid.addWidget(QLabel(tr("Speed")), 3, 0)
         grid.addWidget(self.speed, 3, 1)
+        # Exercise time as the banner shows it (Asia/Shanghai); sent to the service in UTC.
         self.seek_to = QDateTimeEdit()
         self.seek_to.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
         self.seek_to.setTimeSpec(Qt.UTC)
@@ -55,12 +81,11 @@ class ExerciseDock(QDockWidget):
                                                                            ExerciseAction.RESUME) else None)
 
     def _seek(self) -> None:
-        when = datetime.fromtimestamp(self.seek_to.dateTime().toMSecsSinceEpoch() / 1000, UTC)
-        self.controls.send(ExerciseAction.SEEK, to=when)
+        self.controls.send(ExerciseAction.SEEK, to=instant_of_fields(self.seek_to.dateTime()))
 
     def show_badge(self, badge: ExerciseBadge | None) -> None:
         if badge is None:
             return
         self.clock.setText(badge.text)
         if not self.seek_to.hasFocus():
-            self.seek_to.setDateTime(QDateTime.fromMSecsSinceEpoch(int(badge.clock.timestamp() * 1000), Qt.UTC))
+            self.seek_to.setDateTime(wall_time_fields(badge.clock))

@@ -4,7 +4,6 @@ roll back; an overlap is refused with its location; only a gis_editor key may pu
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -114,18 +113,20 @@ def test_gis_editor_splits_a_micro_grid_with_qgis_split_publishes_and_rolls_back
         [(waiting["id"], east_code)]
     assert any(r["what"] == "open case" and r["which"] == str(waiting["id"]) for r in session.impact_rows)
 
-    effective = datetime.now(UTC) + timedelta(seconds=4)
+    # Far enough ahead that the "not in force yet" report is surely filed before it on a loaded machine.
+    effective = datetime.now(UTC) + timedelta(seconds=20)
     with qtbot.waitSignal(session.published, timeout=20000) as published:
         session.publish(effective, "new housing estate")
     revision = published.args[0]["revision"]
     assert session.draft is None  # the draft is closed once published
+    assert datetime.now(UTC) < effective  # else the next line would test nothing
+    assert report(service, point.x(), point.y(), 1)["micro_grid"] == MICRO  # not in force yet
     # The live layer takes only the revision's areas from the stream: the rest keep their features.
     qtbot.waitUntil(lambda: layer.featureCount() == 929 and any(f["code"] == east_code for f in layer.getFeatures()),
                     timeout=15000)
     assert feature(layer, far["code"]).id() == far.id()
 
-    assert report(service, point.x(), point.y(), 1)["micro_grid"] == MICRO  # not in force yet
-    time.sleep(max(0.0, (effective - datetime.now(UTC)).total_seconds()) + 0.5)
+    qtbot.waitUntil(lambda: datetime.now(UTC) > effective + timedelta(seconds=0.2), timeout=30000)
     assert report(service, point.x(), point.y(), 2)["micro_grid"] == east_code
 
     auth = {"Authorization": f"Bearer {key}"}

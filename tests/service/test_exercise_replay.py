@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from service.app import create_app
 from service.context import ServiceContext
+from service.demo.street import DemoStreet
 from service.domain.catalog import Channel
 from service.domain.clock import ManualClock
 from service.domain.incident import IncidentDraft
 from service.domain.replay import Cue, CueKind, ExerciseClock, ReplayError, Timeline, steps_between
+from service.domain.units import UnitStatus
 from service.exercise import process
 from service.exercise.errors import ScenarioProblem
 from service.exercise.manager import ExerciseManager, ExerciseRequest
 from service.exercise.manifest import ControlAction, ExerciseFolder
+from service.flows.positions import FixDraft
 from service.settings import Settings
 from service.store import events as event_log
 
@@ -177,3 +184,108 @@ def test_a_second_process_on_the_same_exercise_neither_replays_nor_seeks_until_t
         second.player.stop()
         first_ctx.close()
         second_ctx.close()
+
+
+def test_replayed_units_follow_their_recorded_tracks_but_a_unit_the_trainees_play_does_not(
+        live: tuple[ServiceContext, ManualClock], demo: DemoStreet) -> None:
+    ctx, clock = live
+    replayed, played = "xf01-01", "xf01-02"
+    played_callsign = next(u.callsign for u in demo.units if u.device_id == played)
+    # That day both units drove about; each fix is recorded (T0 + seconds, lon, lat).
+    track = {replayed: [(60, 120.1500, 30.1600), (600, 120.1550, 30.1620), (1800, 120.1600, 30.1650)],
+             played: [(90, 120.1700, 30.1700), (900, 120.1720, 30.1710), (2400, 120.1740, 30.1730)]}
+    moments = sorted({s for fixes in track.values() for s, _, _ in fixes})
+    for s in moments:
+        clock.advance(T0 + timedelta(seconds=s) - clock.now())
+        drafts = [FixDraft(device, {"device_time": clock.now(), "lon": lon, "lat": lat}, "WGS84")
+                  for device, fixes in track.items() for t, lon, lat in fixes if t == s]
+        assert all(o.created for o in ctx.dispatch.ingest_fixes(drafts))
+    clock.advance(timedelta(hours=2))
+
+    mgr = ExerciseManager(settings=ctx.settings, live_db=ctx.db, clock=clock)
+    created = mgr.create(ExerciseRequest(name="recorded hour", period_start=T0, period_end=T0 + timedelta(hours=1),
+                                         speed=60, played_units=[played_callsign]), spawn=False)
+    base = ManualClock(datetime(2030, 1, 1, tzinfo=UTC))
+    ex_ctx, session = process.build(ExerciseFolder(mgr.root / created["id"]), base=base)
+
+    def at(device: str) -> tuple[float | None, float | None]:
+        unit = ex_ctx.dispatch.unit_for_device(device)
+        u = next(u for u in ex_ctx.dispatch.fleet.units if u.unit_id == unit)
+        return u.lon, u.lat
+
+    try:
+        session.clock.resume()
+        played_start = at(played)
+        assert None not in played_start
+        played_fixes = [(lon, lat) for _, lon, lat in track[played]]
+        seen = []
+        while session.clock.now() < T0 + timedelta(hours=1):
+            base.advance(timedelta(seconds=1))  # a minute of the recorded hour at 60x
+            session.player.deliver_due()
+            elapsed = (session.clock.now() - T0).total_seconds()
+            due = [(lon, lat) for s, lon, lat in track[replayed] if s <= elapsed]
+            if due:
+                assert at(replayed) == pytest.approx(due[-1], abs=1e-7), f"at +{elapsed:.0f} s"
+                seen.append(due[-1])
+            # The trainees move this one: it stays where they left it, its recorded day is not replayed.
+            assert at(played) == played_start
+            assert all(at(played) != pytest.approx(fix, abs=1e-5) for fix in played_fixes)
+        assert sorted(set(seen)) == sorted((lon, lat) for _, lon, lat in track[replayed])
+    finally:
+        session.player.stop()
+        ex_ctx.close()
+
+
+def test_a_scenario_breaks_a_unit_down_at_its_time_and_the_trainer_sees_the_inject(
+        live: tuple[ServiceContext, ManualClock], tmp_path: Path) -> None:
+    ctx, clock = live
+    scenario = tmp_path / "breakdown.json"
+    scenario.write_text(json.dumps({
+        "format": "gridcommand-scenario", "version": 1, "name": "a unit breaks down",
+        "start": "2026-07-14T20:00:00+08:00", "duration_minutes": 10,
+        "reports": [{"id": "a", "at": "00:01:00", "category": "E0506", "lon": 120.15, "lat": 30.165}],
+        "breakdowns": [{"at": "00:03:00", "unit": "XF01-01", "note": "engine failure"}],
+        "injects": [{"at": "00:04:00", "message": "the reporter calls back: the water is rising", "to": "trainee 1"}]}))
+    mgr = ExerciseManager(settings=ctx.settings, live_db=ctx.db, clock=clock)
+    created = mgr.create(ExerciseRequest(name="breakdown", scenario=str(scenario), speed=60), spawn=False)
+    trainee = created["keys"]["trainees"]["trainee 1"]
+    base = ManualClock(datetime(2030, 1, 1, tzinfo=UTC))
+    ex_ctx, session = process.build(ExerciseFolder(mgr.root / created["id"]), base=base)
+    origin = datetime.fromisoformat("2026-07-14T20:00:00+08:00")
+    app = create_app(ex_ctx.settings, context=ex_ctx, watch=False)
+    app.state.exercise = session
+    try:
+        with TestClient(app, headers={"Authorization": f"Bearer {trainee}"}) as client:
+            unit_id = ex_ctx.dispatch.unit_for_device("xf01-01")
+
+            def unit_status() -> str:
+                r = client.get(f"/api/v1/units/{unit_id}")
+                assert r.status_code == 200, r.text
+                return str(r.json()["status"])
+
+            def injects() -> list[dict[str, Any]]:
+                r = client.get("/api/v1/exercise")
+                assert r.status_code == 200, r.text
+                return list(r.json()["player"]["injects"])
+
+            def play_until(minutes: float) -> None:
+                while session.clock.now() < origin + timedelta(minutes=minutes):
+                    base.advance(timedelta(milliseconds=500))  # 30 s of exercise at 60x
+                    session.player.deliver_due()
+
+            session.clock.resume()
+            play_until(2.5)
+            assert unit_status() == UnitStatus.AVAILABLE.value and injects() == []
+            play_until(3)
+            assert unit_status() == UnitStatus.OFF_DUTY.value  # broken down at 20:03, no case on hand
+            assert [(i["at"], i["unit"]) for i in injects()] == [((origin + timedelta(minutes=3)).isoformat(),
+                                                                  "XF01-01")]
+            assert "engine failure" in injects()[0]["message"]
+            play_until(4)
+            trainer_inject = injects()[-1]
+            assert trainer_inject["at"] == (origin + timedelta(minutes=4)).isoformat()
+            assert trainer_inject["message"] == "the reporter calls back: the water is rising"
+            assert trainer_inject["to"] == "trainee 1"
+    finally:
+        session.player.stop()
+        ex_ctx.close()

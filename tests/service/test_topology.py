@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shapely
 
+from service.domain.gridcodes import DEFAULT_LAYOUT, Level
 from service.domain.topology import Piece, ProblemKind, reading_order, validate
+from service.flows import boundaries as boundary_flow
 
 # About 100 m x 100 m cells near the demo street.
 X0, Y0, D = 120.15, 30.16, 0.001
@@ -58,3 +60,22 @@ def test_an_invalid_polygon_is_named_with_the_reason() -> None:
     bow_tie = shapely.Polygon([(X0, Y0), (X0 + D, Y0 - D), (X0 + D, Y0), (X0, Y0 - D)])
     problems = validate([Piece("P01", "P", bow_tie)], None)
     assert problems[0].kind is ProblemKind.INVALID_GEOMETRY and "Self-intersection" in problems[0].detail
+
+
+def test_a_micro_grid_code_out_of_the_configured_layout_is_a_problem_naming_that_micro_grid_and_where() -> None:
+    grid = "330108003001001"  # DB11/T 2157-2023: 6 county + 3 street + 3 community + 3 grid, then 2 micro-grid
+    cells = {f"{grid}01": cell(0, 0),
+             f"{grid}0": cell(1, 0),  # a digit short
+             f"{grid}00": cell(0, 1),  # micro-grid sequence zero
+             "33010800300100204": cell(1, 1)}  # well formed, but another grid's code
+    pieces = [Piece(code, grid, g) for code, g in cells.items()]
+    rule = boundary_flow._code_rule(Level.MICRO_GRID, DEFAULT_LAYOUT)
+    problems = [p for p in validate(pieces, [Piece(grid, None, cell(0, 0, 2, 2))], check_code=rule)
+                if p.kind is ProblemKind.CODE_LAYOUT]
+    named = {p.codes: p for p in problems}
+    assert set(named) == {(f"{grid}0",), (f"{grid}00",), ("33010800300100204",)}
+    assert "16 digits" in named[(f"{grid}0",)].detail
+    assert "micro-grid sequence part 00 must not be zero" in named[(f"{grid}00",)].detail
+    assert f"does not begin with its parent's code {grid}" in named[("33010800300100204",)].detail
+    for (code,), problem in named.items():
+        assert cells[code].contains(shapely.Point(problem.location)), code
