@@ -128,3 +128,38 @@ def test_the_wall_asks_for_a_key_and_refuses_one_without_read_access(
     browser.find_element("id", "login-key").send_keys(keys["viewer"])
     browser.find_element("css selector", "#login-form button").click()
     wait_for(lambda: browser.execute_script("return document.body.dataset.state === 'ready'"), 30, "the wall with a viewer key")
+
+
+def _kpi_font_px(driver: Any) -> float:
+    return float(driver.execute_script(
+        "return parseFloat(getComputedStyle(document.querySelector('#kpi-today')).fontSize)"))
+
+
+def test_a_4k_video_wall_draws_the_same_cockpit_with_larger_figures(
+        street: tuple[ServiceProcess, dict[str, str]], browser: Any) -> None:
+    service, keys = street
+    browser.get(f"{service.base}/cockpit/")  # the stylesheet is loaded with the page: no data needed to measure
+    at_1920 = _kpi_font_px(browser)
+    browser.get("about:blank")  # two cores: the 1920 wall must not draw its map beside the 4K one
+    wall = chromium(width=3840, height=2160)
+    try:
+        wall.get(f"{service.base}/cockpit/#key={keys['viewer']}")
+        wait_for(lambda: wall.execute_script("return document.body.dataset.map === 'drawn'"), 60, "the 4K map drawn")
+        state = wall.execute_script(
+            "const c = document.querySelector('#map canvas'); const g = c.getContext('webgl2') || c.getContext('webgl');"
+            "const px = new Uint8Array(4 * 64 * 64); g.readPixels(c.width / 2 - 32, c.height / 2 - 32, 64, 64, g.RGBA,"
+            " g.UNSIGNED_BYTE, px); const seen = new Set(); for (let i = 0; i < px.length; i += 4)"
+            " seen.add(px[i] + ',' + px[i + 1] + ',' + px[i + 2]);"
+            "return {inner: [innerWidth, innerHeight], colours: seen.size, map_width: c.width,"
+            " charts: Object.keys(__cockpit.charts).filter(k => __cockpit.charts[k].getOption().series.length > 0),"
+            " chart_widths: [...document.querySelectorAll('.chart canvas')].map(e => e.width),"
+            " scroll: [document.documentElement.scrollWidth, document.documentElement.scrollHeight]}")
+        assert state["inner"] == [3840, 2160] and state["scroll"] == [3840, 2160], state  # one screen, no scrolling
+        assert len(state["charts"]) == 6 and len(state["chart_widths"]) >= 6 and min(state["chart_widths"]) > 300, state
+        assert state["colours"] > 5 and state["map_width"] > 1500, state
+        assert int(_kpi(wall, "today")) >= 80
+        at_3840 = _kpi_font_px(wall)
+        assert at_3840 > 1.5 * at_1920, (at_1920, at_3840)  # readable from the back of the room on a 4K wall
+        assert not leaving_the_machine(requested_urls(wall), service.base)
+    finally:
+        wall.quit()
