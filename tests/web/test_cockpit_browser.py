@@ -24,6 +24,13 @@ from tests.support.browser import chromium, leaving_the_machine, requested_urls,
 from tests.support.child_process import ServiceProcess
 
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "cockpit_1920x1080.png"
+# The distinct colours in 64x64 pixels at the middle of the map's WebGL canvas (`seen`, canvas `c`): more than
+# the background's when the map really painted.
+MAP_COLOURS = (
+    "const c = document.querySelector('#map canvas'); const g = c.getContext('webgl2') || c.getContext('webgl');"
+    "const px = new Uint8Array(4 * 64 * 64); g.readPixels(c.width / 2 - 32, c.height / 2 - 32, 64, 64, g.RGBA,"
+    " g.UNSIGNED_BYTE, px); const seen = new Set(); for (let i = 0; i < px.length; i += 4)"
+    " seen.add(px[i] + ',' + px[i + 1] + ',' + px[i + 2]);")
 
 
 @pytest.fixture(scope="module")
@@ -90,11 +97,7 @@ def test_leaders_wall_draws_the_street_offline_and_follows_a_new_case_live(
     assert int(_kpi(browser, "today")) >= 80 and int(_kpi(browser, "week")) >= 200
     assert _kpi(browser, "handled").endswith("%") and _kpi(browser, "onscene").endswith("%")
     # the map really painted: the WebGL canvas holds more than the background colour
-    colours = browser.execute_script(
-        "const c = document.querySelector('#map canvas'); const g = c.getContext('webgl2') || c.getContext('webgl');"
-        "const px = new Uint8Array(4 * 64 * 64); g.readPixels(c.width / 2 - 32, c.height / 2 - 32, 64, 64, g.RGBA,"
-        " g.UNSIGNED_BYTE, px); const seen = new Set(); for (let i = 0; i < px.length; i += 4)"
-        " seen.add(px[i] + ',' + px[i + 1] + ',' + px[i + 2]); return seen.size;")
+    colours = browser.execute_script(MAP_COLOURS + "return seen.size;")
     assert colours > 5, "the map canvas is blank"
 
     before_total, before_summaries = int(_kpi(browser, "today")), browser.execute_script("return __cockpit.summaries")
@@ -146,11 +149,7 @@ def test_a_4k_video_wall_draws_the_same_cockpit_with_larger_figures(
         wall.get(f"{service.base}/cockpit/#key={keys['viewer']}")
         wait_for(lambda: wall.execute_script("return document.body.dataset.map === 'drawn'"), 60, "the 4K map drawn")
         state = wall.execute_script(
-            "const c = document.querySelector('#map canvas'); const g = c.getContext('webgl2') || c.getContext('webgl');"
-            "const px = new Uint8Array(4 * 64 * 64); g.readPixels(c.width / 2 - 32, c.height / 2 - 32, 64, 64, g.RGBA,"
-            " g.UNSIGNED_BYTE, px); const seen = new Set(); for (let i = 0; i < px.length; i += 4)"
-            " seen.add(px[i] + ',' + px[i + 1] + ',' + px[i + 2]);"
-            "return {inner: [innerWidth, innerHeight], colours: seen.size, map_width: c.width,"
+            MAP_COLOURS + "return {inner: [innerWidth, innerHeight], colours: seen.size, map_width: c.width,"
             " charts: Object.keys(__cockpit.charts).filter(k => __cockpit.charts[k].getOption().series.length > 0),"
             " chart_widths: [...document.querySelectorAll('.chart canvas')].map(e => e.width),"
             " scroll: [document.documentElement.scrollWidth, document.documentElement.scrollHeight]}")
