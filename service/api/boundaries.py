@@ -23,7 +23,6 @@ from service.flows.boundaries import Draft, TopologyRefused, replace_roads
 from service.flows.boundary_files import FieldMapping, FileFormat
 from service.store import areas as area_store
 from service.store.geojson import area_properties
-from service.store.models import AreaRow
 
 router = APIRouter(prefix="/api/v1", tags=["boundaries"])
 
@@ -31,13 +30,13 @@ router = APIRouter(prefix="/api/v1", tags=["boundaries"])
 @router.get("/areas/{code}", summary="Identify an area: its parents, households and the staff on duty")
 def identify(code: str, who: Reader, ctx: ContextDep) -> dict[str, Any]:
     with ctx.db.read() as session:
-        row = session.get(AreaRow, code)
+        row = area_store.get_area(session=session, code=code)
         if row is None:
             raise NotFound(f"area {code} does not exist")
         chain = []
         parent = row.parent_code
         while parent:
-            p = session.get(AreaRow, parent)
+            p = area_store.get_area(session=session, code=parent)
             if p is None:
                 break
             chain.append({"code": p.code, "name": p.name, "level": p.level})

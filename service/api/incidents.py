@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from service.api import present
 from service.api.bounds import IncidentId, Offset, UtcTime
@@ -14,7 +13,6 @@ from service.domain.catalog import Channel
 from service.domain.errors import NotFound
 from service.domain.lifecycle import OPEN_STATUSES, CaseStatus
 from service.store import incidents as incident_store
-from service.store.models import IncidentRow
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
@@ -36,19 +34,10 @@ def list_incidents(who: Reader, ctx: ContextDep,
                    micro_grid: str | None = None, grid: str | None = None, community: str | None = None,
                    since: UtcTime | None = None, until: UtcTime | None = None,
                    limit: int = Query(100, ge=1, le=5000), offset: Offset = 0) -> dict[str, Any]:
-    q = select(IncidentRow).order_by(IncidentRow.id.desc()).limit(limit).offset(offset)
     statuses = set(status or []) | (set(OPEN_STATUSES) if open_only else set())
-    if statuses:
-        q = q.where(IncidentRow.status.in_([s.value for s in statuses]))
-    for column, value in ((IncidentRow.channel, channel), (IncidentRow.category, category),
-                          (IncidentRow.micro_grid, micro_grid), (IncidentRow.grid, grid),
-                          (IncidentRow.community, community)):
-        if value is not None:
-            q = q.where(column == value)
-    if since is not None:
-        q = q.where(IncidentRow.reported_at >= since)
-    if until is not None:
-        q = q.where(IncidentRow.reported_at < until)
     with ctx.db.read() as session:
-        rows = [present.incident(incident_store.as_dict(r), who, ctx) for r in session.scalars(q)]
+        found = incident_store.newest(session=session, limit=limit, offset=offset, statuses=[s.value for s in statuses],
+                                      channel=channel.value if channel is not None else None, category=category,
+                                      micro_grid=micro_grid, grid=grid, community=community, since=since, until=until)
+        rows = [present.incident(incident_store.as_dict(r), who, ctx) for r in found]
     return {"items": rows, "limit": limit, "offset": offset}

@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 import orjson
 import shapely
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import func, select
 
 from service.api import present
 from service.api.deps import ContextDep, Reader
@@ -27,7 +26,7 @@ from service.store import area_pages
 from service.store import areas as area_store
 from service.store import incidents as incident_store
 from service.store.geojson import area_features
-from service.store.models import AreaRow, BuildingRow, IncidentRow
+from service.store.models import BuildingRow
 
 router = APIRouter(prefix="/ogcapi", tags=["OGC API - Features"])
 
@@ -209,12 +208,8 @@ def items(cid: str, request: Request, who: Reader, ctx: ContextDep,
 
 def _incident_page(session: Any, who: Principal, ctx: ServiceContext, box: tuple[float, float, float, float] | None,
                    limit: int, offset: int) -> tuple[list[Any], int]:
-    where = [IncidentRow.lon.is_not(None)]
-    if box:
-        where += [IncidentRow.lon.between(box[0], box[2]), IncidentRow.lat.between(box[1], box[3])]
-    matched = session.scalar(select(func.count()).select_from(IncidentRow).where(*where))
-    rows = session.scalars(select(IncidentRow).where(*where).order_by(IncidentRow.id).limit(limit).offset(offset))
-    return [present.incident_feature(incident_store.as_dict(r), who, ctx) for r in rows], int(matched or 0)
+    rows, matched = incident_store.located_page(session=session, limit=limit, offset=offset, bbox=box)
+    return [present.incident_feature(incident_store.as_dict(r), who, ctx) for r in rows], matched
 
 
 def _building_feature(b: BuildingRow) -> dict[str, Any]:
@@ -236,12 +231,12 @@ def item(cid: str, fid: str, who: Reader, ctx: ContextDep) -> Response:
     _, level = COLLECTIONS[cid]
     with ctx.db.read() as session:
         if level is not None:
-            row = session.get(AreaRow, fid)
+            row = area_store.get_area(session=session, code=fid)
             if row is None or row.level != level:
                 raise NotFound(f"feature {fid!r} is not in {cid}")
             return _json(area_features([row], validity=True)[0], GEOJSON)
         if cid == BUILDINGS:
-            building = session.get(BuildingRow, fid)
+            building = area_store.get_building(session=session, code=fid)
             if building is None:
                 raise NotFound(f"feature {fid!r} is not in {cid}")
             return _json(_building_feature(building), GEOJSON)

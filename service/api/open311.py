@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from service.api import resident
@@ -218,34 +217,37 @@ async def list_requests(request: Request, fmt: str | None = None) -> Any:
     _format(fmt)
     channel = _readable_channel(request)
     q = request.query_params
-    query = select(IncidentRow).order_by(IncidentRow.id.desc()).limit(MAX_LISTED)
-    if channel is not None:
-        query = query.where(IncidentRow.channel == channel)
+    ids: list[int] | None = None
+    start = end = None
+    categories: list[str] = []
+    statuses_in = statuses_not_in = None
     if q.get("service_request_id"):
-        ids = [p.strip() for p in q["service_request_id"].split(",") if p.strip()]
-        if not all(i.isdigit() and int(i) <= ID_MAX for i in ids):
+        given = [p.strip() for p in q["service_request_id"].split(",") if p.strip()]
+        if not all(i.isdigit() and int(i) <= ID_MAX for i in given):
             raise InvalidInput.one("service_request_id", "must be comma-separated request ids")
-        query = query.where(IncidentRow.id.in_([int(i) for i in ids]))
+        ids = [int(i) for i in given]
     else:
         end = _date(q.get("end_date"), "end_date") or _ctx(request).clock.now()
         start = _date(q.get("start_date"), "start_date") or end - timedelta(days=90)
-        query = query.where(IncidentRow.reported_at >= start, IncidentRow.reported_at <= end)
         if q.get("service_code"):
-            query = query.where(IncidentRow.category.in_(q["service_code"].split(",")))
+            categories = q["service_code"].split(",")
         if q.get("status"):
             wanted = set(q["status"].split(","))
             if not wanted <= {"open", "closed"}:
                 raise InvalidInput.one("status", "must be open, closed or both")
             open_values = [s.value for s in OPEN_STATUSES]
             if wanted == {"open"}:
-                query = query.where(IncidentRow.status.in_(open_values))
+                statuses_in = open_values
             elif wanted == {"closed"}:
-                query = query.where(IncidentRow.status.not_in(open_values))
+                statuses_not_in = open_values
     ctx = _ctx(request)
 
     def read() -> list[dict[str, Any]]:
         with ctx.db.read() as session:
-            return [_request_json(r) for r in session.scalars(query)]
+            rows = incident_store.newest_requests(
+                session=session, limit=MAX_LISTED, channel=channel, ids=ids, reported_from=start, reported_to=end,
+                categories=categories, statuses_in=statuses_in, statuses_not_in=statuses_not_in)
+            return [_request_json(r) for r in rows]
 
     return await run_in_threadpool(read)
 

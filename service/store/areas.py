@@ -219,3 +219,11 @@ def replace_buildings(*, session: Session, rows: Sequence[dict[str, Any]]) -> No
 
 def buildings(*, session: Session) -> list[BuildingRow]:
     return list(session.scalars(select(BuildingRow).order_by(BuildingRow.code)))
+
+
+def get_area(*, session: Session, code: str) -> AreaRow | None:
+    return session.get(AreaRow, code)
+
+
+def get_building(*, session: Session, code: str) -> BuildingRow | None:
+    return session.get(BuildingRow, code)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -117,3 +117,58 @@ def claim_announcement(*, session: Session, incident_id: int, clock: str, level:
 
 def open_incidents(*, session: Session, statuses: Sequence[str]) -> list[IncidentRow]:
     return list(session.scalars(select(IncidentRow).order_by(IncidentRow.id).where(IncidentRow.status.in_(list(statuses)))))
+
+
+def newest(*, session: Session, limit: int, offset: int = 0, statuses: Collection[str] = (),
+           channel: str | None = None, category: str | None = None, micro_grid: str | None = None,
+           grid: str | None = None, community: str | None = None,
+           since: datetime | None = None, until: datetime | None = None) -> list[IncidentRow]:
+    """A page of incidents, newest first, that match every filter given (`until` is exclusive)."""
+    q = select(IncidentRow).order_by(IncidentRow.id.desc()).limit(limit).offset(offset)
+    if statuses:
+        q = q.where(IncidentRow.status.in_(list(statuses)))
+    for column, value in ((IncidentRow.channel, channel), (IncidentRow.category, category),
+                          (IncidentRow.micro_grid, micro_grid), (IncidentRow.grid, grid),
+                          (IncidentRow.community, community)):
+        if value is not None:
+            q = q.where(column == value)
+    if since is not None:
+        q = q.where(IncidentRow.reported_at >= since)
+    if until is not None:
+        q = q.where(IncidentRow.reported_at < until)
+    return list(session.scalars(q))
+
+
+def newest_requests(*, session: Session, limit: int, channel: str | None = None, ids: Sequence[int] | None = None,
+                    reported_from: datetime | None = None, reported_to: datetime | None = None,
+                    categories: Sequence[str] = (), statuses_in: Sequence[str] | None = None,
+                    statuses_not_in: Sequence[str] | None = None) -> list[IncidentRow]:
+    """Open311's list: newest first, of one channel or all, by id or by the report's time (both ends
+    inclusive, as GeoReport's start_date and end_date are), category and status."""
+    q = select(IncidentRow).order_by(IncidentRow.id.desc()).limit(limit)
+    if channel is not None:
+        q = q.where(IncidentRow.channel == channel)
+    if ids is not None:
+        q = q.where(IncidentRow.id.in_(list(ids)))
+    if reported_from is not None:
+        q = q.where(IncidentRow.reported_at >= reported_from)
+    if reported_to is not None:
+        q = q.where(IncidentRow.reported_at <= reported_to)
+    if categories:
+        q = q.where(IncidentRow.category.in_(list(categories)))
+    if statuses_in is not None:
+        q = q.where(IncidentRow.status.in_(list(statuses_in)))
+    if statuses_not_in is not None:
+        q = q.where(IncidentRow.status.not_in(list(statuses_not_in)))
+    return list(session.scalars(q))
+
+
+def located_page(*, session: Session, limit: int, offset: int,
+                 bbox: tuple[float, float, float, float] | None = None) -> tuple[list[IncidentRow], int]:
+    """A page (in id order) of the incidents that have a position, inside bbox if given, and how many match."""
+    where = [IncidentRow.lon.is_not(None)]
+    if bbox:
+        where += [IncidentRow.lon.between(bbox[0], bbox[2]), IncidentRow.lat.between(bbox[1], bbox[3])]
+    matched = session.scalar(select(func.count()).select_from(IncidentRow).where(*where))
+    rows = list(session.scalars(select(IncidentRow).where(*where).order_by(IncidentRow.id).limit(limit).offset(offset)))
+    return rows, int(matched or 0)

@@ -128,3 +128,39 @@ def test_a_community_prints_one_qr_label_per_micro_grid_with_its_name_and_grid_w
     assert len(found) == min(12, len(mine)) and all(u.startswith("http://testserver/report/") for u in found)
     assert {u.rsplit("/", 1)[1] for u in found} <= {m["code"] for m in mine}
     assert client.get(f"/api/v1/areas/{mine[0]['code']}/qr-sheet.pdf", headers=viewer).status_code == 404
+
+
+def test_one_phone_may_file_so_many_reports_an_hour_even_from_a_different_address_each_time(
+        client: TestClient, keys: Keys, ctx: ServiceContext) -> None:
+    # The throttle keys the address on the ASGI scope's client (request.client.host): each TestClient below
+    # is the same running app seen from another address, so only the device id ties the reports together.
+    code = _code(client, keys)
+    limit = ctx.settings.resident_reports_per_hour
+
+    def from_address(i: int) -> TestClient:
+        return TestClient(client.app, client=(f"10.20.0.{i + 1}", 50000))
+
+    for i in range(limit):
+        r = from_address(i).post("/open311/v2/requests.json", data=_form(code, device_id="one-phone"))
+        assert r.status_code == 200, r.text
+    r = from_address(limit).post("/open311/v2/requests.json", data=_form(code, device_id="one-phone"))
+    assert r.status_code == 429, r.text
+    assert int(r.headers["Retry-After"]) > 0 and "too many" in r.json()[0]["description"]
+    r = from_address(limit + 1).post("/open311/v2/requests.json", data=_form(code, device_id="another-phone"))
+    assert r.status_code == 200, r.text  # the limit is that phone's, not everyone's
+
+
+def test_a_resident_who_consents_leaves_name_and_phone_that_only_an_operator_sees_whole(
+        client: TestClient, keys: Keys) -> None:
+    code = _code(client, keys)
+    personal = {"last_name": "王", "first_name": "小明", "phone": "13800138000"}
+    r = client.post("/open311/v2/requests.json", data=_form(code, **personal))
+    assert r.status_code == 400 and "consent" in r.json()[0]["description"]  # no consent: refused, not stripped
+    r = client.post("/open311/v2/requests.json", data=_form(code, **personal, **{"attribute[consent]": "yes"}))
+    assert r.status_code == 200, r.text
+    url = f"/api/v1/incidents/{r.json()[0]['service_request_id']}"
+    whole = client.get(url, headers=keys.auth(keys.operator)).json()
+    assert (whole["reporter_name"], whole["reporter_phone"]) == ("王小明", "13800138000")
+    masked = client.get(url, headers=keys.auth(keys.viewer)).json()
+    assert (masked["reporter_name"], masked["reporter_phone"]) == ("王**", "138****8000")
+    assert "小明" not in r.text + str(masked) and "13800138000" not in r.text + str(masked)

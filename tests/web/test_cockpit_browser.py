@@ -24,6 +24,13 @@ from tests.support.browser import chromium, leaving_the_machine, requested_urls,
 from tests.support.child_process import ServiceProcess
 
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "cockpit_1920x1080.png"
+# The distinct colours in 64x64 pixels at the middle of the map's WebGL canvas (`seen`, canvas `c`): more than
+# the background's when the map really painted.
+MAP_COLOURS = (
+    "const c = document.querySelector('#map canvas'); const g = c.getContext('webgl2') || c.getContext('webgl');"
+    "const px = new Uint8Array(4 * 64 * 64); g.readPixels(c.width / 2 - 32, c.height / 2 - 32, 64, 64, g.RGBA,"
+    " g.UNSIGNED_BYTE, px); const seen = new Set(); for (let i = 0; i < px.length; i += 4)"
+    " seen.add(px[i] + ',' + px[i + 1] + ',' + px[i + 2]);")
 
 
 @pytest.fixture(scope="module")
@@ -90,11 +97,7 @@ def test_leaders_wall_draws_the_street_offline_and_follows_a_new_case_live(
     assert int(_kpi(browser, "today")) >= 80 and int(_kpi(browser, "week")) >= 200
     assert _kpi(browser, "handled").endswith("%") and _kpi(browser, "onscene").endswith("%")
     # the map really painted: the WebGL canvas holds more than the background colour
-    colours = browser.execute_script(
-        "const c = document.querySelector('#map canvas'); const g = c.getContext('webgl2') || c.getContext('webgl');"
-        "const px = new Uint8Array(4 * 64 * 64); g.readPixels(c.width / 2 - 32, c.height / 2 - 32, 64, 64, g.RGBA,"
-        " g.UNSIGNED_BYTE, px); const seen = new Set(); for (let i = 0; i < px.length; i += 4)"
-        " seen.add(px[i] + ',' + px[i + 1] + ',' + px[i + 2]); return seen.size;")
+    colours = browser.execute_script(MAP_COLOURS + "return seen.size;")
     assert colours > 5, "the map canvas is blank"
 
     before_total, before_summaries = int(_kpi(browser, "today")), browser.execute_script("return __cockpit.summaries")
@@ -128,3 +131,34 @@ def test_the_wall_asks_for_a_key_and_refuses_one_without_read_access(
     browser.find_element("id", "login-key").send_keys(keys["viewer"])
     browser.find_element("css selector", "#login-form button").click()
     wait_for(lambda: browser.execute_script("return document.body.dataset.state === 'ready'"), 30, "the wall with a viewer key")
+
+
+def _kpi_font_px(driver: Any) -> float:
+    return float(driver.execute_script(
+        "return parseFloat(getComputedStyle(document.querySelector('#kpi-today')).fontSize)"))
+
+
+def test_a_4k_video_wall_draws_the_same_cockpit_with_larger_figures(
+        street: tuple[ServiceProcess, dict[str, str]], browser: Any) -> None:
+    service, keys = street
+    browser.get(f"{service.base}/cockpit/")  # the stylesheet is loaded with the page: no data needed to measure
+    at_1920 = _kpi_font_px(browser)
+    browser.get("about:blank")  # two cores: the 1920 wall must not draw its map beside the 4K one
+    wall = chromium(width=3840, height=2160)
+    try:
+        wall.get(f"{service.base}/cockpit/#key={keys['viewer']}")
+        wait_for(lambda: wall.execute_script("return document.body.dataset.map === 'drawn'"), 60, "the 4K map drawn")
+        state = wall.execute_script(
+            MAP_COLOURS + "return {inner: [innerWidth, innerHeight], colours: seen.size, map_width: c.width,"
+            " charts: Object.keys(__cockpit.charts).filter(k => __cockpit.charts[k].getOption().series.length > 0),"
+            " chart_widths: [...document.querySelectorAll('.chart canvas')].map(e => e.width),"
+            " scroll: [document.documentElement.scrollWidth, document.documentElement.scrollHeight]}")
+        assert state["inner"] == [3840, 2160] and state["scroll"] == [3840, 2160], state  # one screen, no scrolling
+        assert len(state["charts"]) == 6 and len(state["chart_widths"]) >= 6 and min(state["chart_widths"]) > 300, state
+        assert state["colours"] > 5 and state["map_width"] > 1500, state
+        assert int(_kpi(wall, "today")) >= 80
+        at_3840 = _kpi_font_px(wall)
+        assert at_3840 > 1.5 * at_1920, (at_1920, at_3840)  # readable from the back of the room on a 4K wall
+        assert not leaving_the_machine(requested_urls(wall), service.base)
+    finally:
+        wall.quit()
