@@ -12,16 +12,14 @@ import pytest
 pytest.importorskip("qgis.core")
 
 from qgis.core import (  # noqa: E402
-    QgsCoordinateReferenceSystem,
     QgsFeatureRequest,
-    QgsRectangle,
     QgsVectorLayerTemporalContext,
 )
 from qgis.PyQt.QtWidgets import QApplication  # noqa: E402
 
 from plugin.core.definitions import ConnectionState  # noqa: E402
 from plugin.core.exercise import BANNER_TEXT, PlaybackLayer  # noqa: E402
-from tests.e2e.test_plugin_live import click  # noqa: E402
+from tests.e2e.test_plugin_live import pick_case_on_map  # noqa: E402
 from tests.support.child_process import ServiceProcess  # noqa: E402
 
 SEEK_TO = "2026-07-14T07:05:00+08:00"  # just after the ordinary morning's first report (07:04)
@@ -72,15 +70,7 @@ def test_a_trainee_assigns_a_case_in_the_plugin_against_an_exercise(plugin: Any,
             assert filed.status_code == 200, filed.text
             qtbot.waitUntil(lambda: plugin.live.incidents[case["id"]]["status"] == "filed", timeout=5000)
             case = plugin.live.incidents[case["id"]]
-        canvas = plugin.iface.mapCanvas()
-        canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
-        canvas.show()
-        canvas.resize(1000, 800)
-        QApplication.processEvents()
-        canvas.setExtent(QgsRectangle(case["lon"] - 0.02, case["lat"] - 0.015, case["lon"] + 0.02, case["lat"] + 0.015))
-        plugin.activate_tool()
-        click(plugin, case["lon"], case["lat"])
-        qtbot.waitUntil(lambda: len(plugin.dispatcher.recommendations) > 0, timeout=5000)
+        pick_case_on_map(plugin, case, qtbot)
         best = plugin.dispatcher.recommendations[0]
         plugin.dock.assign_button.click()
         auth = {"Authorization": f"Bearer {keys['trainees']['王芳']}"}

@@ -58,12 +58,9 @@ def test_a_case_posted_to_the_service_appears_in_the_incident_layer(plugin: Any,
     assert plugin.dock.model.rowCount() == 1
 
 
-def test_clicking_a_case_then_a_unit_then_assign_dispatches_it(plugin: Any, service: ServiceProcess,
-                                                               qtbot: Any) -> None:
-    connect(plugin, service, qtbot)
-    case_id = post_case(service, "E2E-2")
-    qtbot.waitUntil(lambda: case_id in plugin.live.incidents, timeout=5000)
-    case = plugin.live.incidents[case_id]
+def pick_case_on_map(plugin: Any, case: dict[str, Any], qtbot: Any) -> Any:
+    """What an operator does: the map around the case, the assign tool, a click on the case; returns the canvas
+    once the service's recommendations for it are in."""
     canvas = plugin.iface.mapCanvas()
     canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
     canvas.show()
@@ -73,6 +70,16 @@ def test_clicking_a_case_then_a_unit_then_assign_dispatches_it(plugin: Any, serv
     plugin.activate_tool()
     click(plugin, case["lon"], case["lat"])
     qtbot.waitUntil(lambda: len(plugin.dispatcher.recommendations) > 0, timeout=5000)
+    return canvas
+
+
+def test_clicking_a_case_then_a_unit_then_assign_dispatches_it(plugin: Any, service: ServiceProcess,
+                                                               qtbot: Any) -> None:
+    connect(plugin, service, qtbot)
+    case_id = post_case(service, "E2E-2")
+    qtbot.waitUntil(lambda: case_id in plugin.live.incidents, timeout=5000)
+    case = plugin.live.incidents[case_id]
+    canvas = pick_case_on_map(plugin, case, qtbot)
     assert plugin.dispatcher.case_id == case_id
     second = plugin.dispatcher.recommendations[1]  # the operator prefers the second-ranked unit
     unit = plugin.live.units[second["unit_id"]]
