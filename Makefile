@@ -11,7 +11,7 @@ HEADLESS := QT_QPA_PLATFORM=offscreen
 .PHONY: help setup run serve test bench package i18n styles lint typecheck clean bench-check mutation
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 setup: ## install QGIS from Debian when missing (as root), make .venv on /usr/bin/python3, install pinned deps
 	@bash scripts/setup.sh

@@ -1,4 +1,4 @@
-"""Command line: `python -m service {serve,run,demo,key,exercise}`; see --help."""
+"""Command line: `python -m service {serve,run,demo,key,exercise,cert}`; see --help."""
 
 from __future__ import annotations
 
