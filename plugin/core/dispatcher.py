@@ -90,10 +90,13 @@ class Dispatcher(QObject):
 
     def _acted(self, case_id: int, action: str, result: ApiResult) -> None:
         if result.ok:
-            self.live.apply({"kind": "incident.updated", "payload": result.data})  # the stream will confirm
-            self.action_done.emit(result.data)
+            # The case as it now is; without it (a body lost on the way) the stream brings the change anyway.
+            case = result.data if isinstance(result.data, dict) and "id" in result.data else None
+            if case is not None:
+                self.live.apply({"kind": "incident.updated", "payload": case})  # the stream will confirm
+                self.action_done.emit(case)
             self.message.emit(tr("Case {} — {} done").format(case_id, action), Qgis.Success)
-            if self.case_id == case_id and result.data.get("status") in ("dispatched",):
+            if self.case_id == case_id and case is not None and case.get("status") == "dispatched":
                 self.unit_id = None
             return
         if result.conflict:
