@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Header, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from service.api.bounds import IncidentId, UtcTime
 from service.api.deps import ContextDep, PrincipalDep
@@ -54,19 +53,26 @@ class PhonePosition(BaseModel):
     heading: float | None = Field(None, ge=0, le=360)
 
 
+def _my_unit(who: Principal, ctx: ServiceContext) -> dict[str, Any] | None:
+    """The unit this field worker's key is bound to, as its page shows it."""
+    with ctx.db.read() as session:
+        unit = unit_store.get(session=session, unit_id=who.unit_id or 0)
+        return {"id": unit.id, "callsign": unit.callsign, "name": unit.name, "device_id": unit.device_id,
+                "status": unit.status} if unit is not None else None
+
+
 @router.post("/position", summary="The phone's position: moves this key's unit, as its GPS would")
-async def position(body: PhonePosition, who: FieldWorker, ctx: ContextDep) -> dict[str, Any]:
+def position(body: PhonePosition, who: FieldWorker, ctx: ContextDep) -> dict[str, Any]:
     late_or_early = fix_time_problem(ctx, body.time, "time")
     if late_or_early is not None:
         raise InvalidInput(late_or_early)
-    with ctx.db.read() as session:
-        unit = unit_store.get(session=session, unit_id=who.unit_id or 0)
-        device_id = unit.device_id if unit is not None else None
+    unit = _my_unit(who, ctx)
+    device_id = unit["device_id"] if unit is not None else None
     if not device_id:
         raise NotFound(f"unit {who.unit_id} has no device id to record positions under")
     fields = {"device_time": body.time, "lon": body.lon, "lat": body.lat, "accuracy": body.accuracy,
               "speed_ms": body.speed_ms, "heading": body.heading}
-    outcome = (await run_in_threadpool(ctx.dispatch.ingest_fixes, [FixDraft(device_id, fields, "WGS84")]))[0]
+    outcome = ctx.dispatch.ingest_fixes([FixDraft(device_id, fields, "WGS84")])[0]
     if outcome.problems:
         raise InvalidInput(outcome.problems)
     return {"unit_id": who.unit_id, "stored": True}
@@ -74,11 +80,7 @@ async def position(body: PhonePosition, who: FieldWorker, ctx: ContextDep) -> di
 
 @router.get("/cases", summary="This unit's assigned cases (open, or resolved awaiting verification)")
 def cases(who: FieldWorker, ctx: ContextDep) -> dict[str, Any]:
-    with ctx.db.read() as session:
-        unit = unit_store.get(session=session, unit_id=who.unit_id or 0)
-        me = {"id": unit.id, "callsign": unit.callsign, "name": unit.name, "device_id": unit.device_id,
-              "status": unit.status} if unit is not None else None
-    return {"unit": me, "items": [shown(r, who, ctx) for r in ctx.workflow.field_cases(who.unit_id or 0, SHOWN)]}
+    return {"unit": _my_unit(who, ctx), "items": [shown(r, who, ctx) for r in ctx.workflow.field_cases(who.unit_id or 0, SHOWN)]}
 
 
 def _step(who: Principal, ctx: ServiceContext, incident_id: int, action: Action, key: str | None,
